@@ -1,0 +1,1 @@
+"""Deprecated home of the standard tags; kept so that ``opentracing.ext.tags`` imports."""

@@ -1,0 +1,56 @@
+"""A scope manager on :mod:`contextvars`: the active scope follows the execution context.
+
+asyncio copies the context into every task and callback it schedules, so a task created
+while a span is active sees that span as its parent without any extra code; each thread
+starts with an empty context.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Iterator, Optional
+
+from ..scope import Scope
+from ._stack import _StackScopeManager
+
+__all__ = ["ContextVarsScopeManager", "no_parent_scope"]
+
+_SCOPE: ContextVar[Optional[Scope]] = ContextVar("opentracing_active_scope", default=None)
+
+
+class _ContextVarScopeManager(_StackScopeManager):
+    """A stack-of-scopes manager whose top lives in one context variable."""
+
+    _var: ContextVar[Optional[Scope]] = _SCOPE
+
+    @property
+    def active(self) -> Optional[Scope]:
+        return self._var.get()
+
+    def _set_active(self, scope: Optional[Scope]) -> None:
+        self._var.set(scope)
+
+
+class ContextVarsScopeManager(_ContextVarScopeManager):
+    """Keeps the active scope in a context variable shared by all instances.
+
+    Works for threads, asyncio and anything else that respects :mod:`contextvars`.
+    Tasks and callbacks inherit the scope active when they were created; use
+    :func:`no_parent_scope` to start one without a parent. A scope activated inside a task
+    is not seen outside it.
+    """
+
+
+@contextmanager
+def no_parent_scope() -> Iterator[None]:
+    """Within the block no scope is active, so tasks created in it start with no parent::
+
+        with no_parent_scope():
+            asyncio.ensure_future(background_job())
+    """
+    token = _SCOPE.set(None)
+    try:
+        yield
+    finally:
+        _SCOPE.reset(token)

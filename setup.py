@@ -1,0 +1,42 @@
+"""Packaging for the ``opentracing`` distribution: the OpenTracing 2.x API and ``traced``."""
+
+from setuptools import find_packages, setup
+
+with open("README.rst", encoding="utf-8") as readme:
+    long_description = readme.read()
+
+setup(
+    name="opentracing",
+    version="2.5.0",
+    description="The OpenTracing 2.x API for Python, maintained, plus the traced convenience layer",
+    long_description=long_description,
+    long_description_content_type="text/x-rst",
+    license="Apache-2.0",
+    python_requires=">=3.9",
+    packages=find_packages(include=["opentracing", "opentracing.*", "traced", "traced.*"]),
+    package_data={"opentracing": ["py.typed"], "traced": ["py.typed"]},
+    zip_safe=False,
+    install_requires=[],
+    extras_require={
+        "gevent": ["gevent>=21"],
+        "tornado": ["tornado>=5.1"],
+        "tests": [
+            "pytest>=7",
+            "pytest-asyncio>=0.23",
+            "gevent>=21",
+            "tornado>=5.1",
+            "mypy>=1.5",
+        ],
+        "docs": ["sphinx>=7"],
+    },
+    classifiers=[
+        "Development Status :: 5 - Production/Stable",
+        "Intended Audience :: Developers",
+        "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3 :: Only",
+        "Typing :: Typed",
+        "Topic :: Software Development :: Libraries :: Python Modules",
+        "Topic :: System :: Monitoring",
+    ],
+    keywords="opentracing tracing distributed-tracing instrumentation",
+)

@@ -1,0 +1,3 @@
+"""``traced``: one-line spans for any kind of Python code, on the OpenTracing API."""
+
+__all__: "list[str]" = []
