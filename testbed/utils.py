@@ -1,0 +1,50 @@
+"""Helpers shared by the testbed scenarios: finding spans and waiting for conditions."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable, Iterable, List, Optional
+
+from opentracing.mocktracer.span import MockSpan
+
+
+def get_logger(name: str) -> logging.Logger:
+    """A logger for a scenario, named after its module."""
+    return logging.getLogger(name)
+
+
+def get_one_by_operation_name(spans: Iterable[MockSpan], name: str) -> Optional[MockSpan]:
+    """The only span with operation ``name``; None when there is none. Fails on two or more."""
+    found = [s for s in spans if s.operation_name == name]
+    assert len(found) <= 1, f"{len(found)} spans named {name!r}"
+    return found[0] if found else None
+
+
+def get_one_by_tag(spans: Iterable[MockSpan], key: str, value: Any) -> Optional[MockSpan]:
+    """The only span whose tag ``key`` equals ``value``; None when there is none."""
+    found = [s for s in spans if s.tags.get(key) == value]
+    assert len(found) <= 1, f"{len(found)} spans with {key}={value!r}"
+    return found[0] if found else None
+
+
+def get_tags_count(span: MockSpan, prefix: str) -> int:
+    """How many of the span's tag keys start with ``prefix``."""
+    return sum(1 for key in span.tags if key.startswith(prefix))
+
+
+def parents_and_children(spans: List[MockSpan]) -> List[tuple]:
+    """(operation name, parent's operation name or None) for each span, for compact asserts."""
+    by_id = {s.context.span_id: s for s in spans}
+    return [
+        (s.operation_name, by_id[s.parent_id].operation_name if s.parent_id in by_id else None)
+        for s in spans
+    ]
+
+
+def await_until(condition: Callable[[], bool], timeout: float = 5.0, step: float = 0.005) -> None:
+    """Poll ``condition`` from a thread until it holds; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(step)
