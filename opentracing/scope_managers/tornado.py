@@ -5,6 +5,13 @@ removed. Tornado now runs on asyncio, whose tasks and callbacks carry :mod:`cont
 and that is what this manager uses: the active scope follows coroutines (native and
 ``@gen.coroutine``), callbacks added with ``IOLoop.add_callback`` and futures, as the
 stack context did. The same code works on Tornado 5.1, which also runs on asyncio.
+
+One difference on Tornado 5.1: ``@gen.coroutine`` runs up to its first ``yield`` in its
+caller's context and the rest in copies of it, so a scope such a coroutine activates early
+stays set in the caller's context after the coroutine closes it. There the manager skips
+closed scopes when it reports the active one, falling back to the scope they replaced; the
+caller sees the coroutine's scope only until the coroutine closes it. Start such coroutines
+with ``IOLoop.spawn_callback`` (or ``yield`` them at once) to keep the caller undisturbed.
 """
 
 from __future__ import annotations
@@ -21,11 +28,30 @@ except ImportError as exc:  # pragma: no cover - exercised without tornado insta
     ) from exc
 
 from ..scope import Scope
+from ..span import Span
+from ._stack import _StackScope
 from .contextvars import _ContextVarScopeManager
 
 __all__ = ["TornadoScopeManager", "tracer_stack_context"]
 
 _SCOPE: ContextVar[Optional[Scope]] = ContextVar("opentracing_tornado_scope", default=None)
+
+#: Tornado < 6 does not run ``@gen.coroutine`` in a context of its own (see above).
+_SKIP_CLOSED = tuple(getattr(tornado, "version_info", (6,)))[:1] < (6,)
+
+
+class _TornadoScope(_StackScope):
+    """A stack scope that remembers whether it was closed."""
+
+    closed = False
+
+    def close(self) -> None:
+        was_active = self._manager.active is self
+        try:
+            super().close()
+        finally:
+            if was_active:
+                self.closed = True
 
 
 class TornadoScopeManager(_ContextVarScopeManager):
@@ -37,6 +63,20 @@ class TornadoScopeManager(_ContextVarScopeManager):
     """
 
     _var = _SCOPE
+
+    def activate(self, span: Span, finish_on_close: bool) -> Scope:
+        if not _SKIP_CLOSED:
+            return super().activate(span, finish_on_close)
+        scope = _TornadoScope(self, span, finish_on_close, self.active)
+        self._set_active(scope)
+        return scope
+
+    @property
+    def active(self) -> Optional[Scope]:
+        scope = self._var.get()
+        while isinstance(scope, _TornadoScope) and scope.closed:
+            scope = scope._to_restore
+        return scope
 
 
 class _TracerStackContext:
