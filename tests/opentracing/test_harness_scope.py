@@ -1,0 +1,166 @@
+"""ScopeCompatibilityCheckMixin run against every scope manager, each inside the kind of
+execution unit it is made for (thread, asyncio task, greenlet, Tornado IOLoop)."""
+
+import asyncio
+import threading
+import unittest
+
+import gevent
+import pytest
+from tornado.ioloop import IOLoop
+
+from opentracing import Scope, ScopeManager
+from opentracing.harness.scope_check import ScopeCompatibilityCheckMixin
+from opentracing.scope_managers import ThreadLocalScopeManager
+from opentracing.scope_managers.asyncio import AsyncioScopeManager
+from opentracing.scope_managers.contextvars import ContextVarsScopeManager
+from opentracing.scope_managers.gevent import GeventScopeManager
+from opentracing.scope_managers.tornado import TornadoScopeManager, tracer_stack_context
+
+
+def _in_asyncio_task(test_fn):
+    async def main():
+        assert asyncio.current_task() is not None
+        test_fn()
+
+    asyncio.run(main())
+
+
+class TestThreadLocal(ScopeCompatibilityCheckMixin, unittest.TestCase):
+    def scope_manager(self):
+        return ThreadLocalScopeManager()
+
+
+class TestThreadLocalInThread(ScopeCompatibilityCheckMixin, unittest.TestCase):
+    """Run in a fresh thread; an assertion failure there is re-raised here."""
+
+    def scope_manager(self):
+        return ThreadLocalScopeManager()
+
+    def run_test(self, test_fn):
+        errors = []
+
+        def target():
+            try:
+                test_fn()
+            except BaseException as exc:  # handed back to the test thread
+                errors.append(exc)
+
+        thread = threading.Thread(target=target)
+        thread.start()
+        thread.join()
+        if errors:
+            raise errors[0]
+
+
+class TestAsyncio(ScopeCompatibilityCheckMixin, unittest.TestCase):
+    def scope_manager(self):
+        return AsyncioScopeManager()
+
+    def run_test(self, test_fn):
+        _in_asyncio_task(test_fn)
+
+
+class TestContextVars(ScopeCompatibilityCheckMixin, unittest.TestCase):
+    def scope_manager(self):
+        return ContextVarsScopeManager()
+
+    def run_test(self, test_fn):
+        _in_asyncio_task(test_fn)
+
+
+class TestContextVarsInCurrentContext(ScopeCompatibilityCheckMixin, unittest.TestCase):
+    """The shared context variable is left empty by every check, even run in place."""
+
+    def scope_manager(self):
+        return ContextVarsScopeManager()
+
+    def tearDown(self):
+        assert ContextVarsScopeManager().active is None
+
+
+class TestGevent(ScopeCompatibilityCheckMixin, unittest.TestCase):
+    def scope_manager(self):
+        return GeventScopeManager()
+
+    def run_test(self, test_fn):
+        def in_greenlet():
+            assert gevent.getcurrent() is not main
+            test_fn()
+
+        main = gevent.getcurrent()
+        gevent.spawn(in_greenlet).get()  # get() re-raises the greenlet's exception
+
+
+class TestTornado(ScopeCompatibilityCheckMixin, unittest.TestCase):
+    def scope_manager(self):
+        return TornadoScopeManager()
+
+    def run_test(self, test_fn):
+        async def main():
+            with tracer_stack_context():
+                test_fn()
+
+        loop = IOLoop(make_current=False)
+        try:
+            loop.run_sync(main)
+        finally:
+            loop.close()
+
+
+def test_default_hooks():
+    """scope_manager() must be implemented; run_test() by default just calls the function."""
+    mixin = ScopeCompatibilityCheckMixin()
+    with pytest.raises(NotImplementedError):
+        mixin.scope_manager()
+    calls = []
+    mixin.run_test(lambda: calls.append(1))
+    assert calls == [1]
+
+
+def test_run_test_failures_propagate():
+    """An assertion failing inside a greenlet or task fails the test that ran it."""
+
+    def failing():
+        raise AssertionError("inside")
+
+    with pytest.raises(AssertionError):
+        TestGevent().run_test(failing)
+    with pytest.raises(AssertionError):
+        TestTornado().run_test(failing)
+    with pytest.raises(AssertionError):
+        TestThreadLocalInThread().run_test(failing)
+
+
+class _ClosesAnyScope(ScopeManager):
+    """Broken on purpose: any scope's close() pops the top of the stack."""
+
+    def __init__(self):
+        super().__init__()
+        self.stack = []
+
+    @property
+    def active(self):
+        return self.stack[-1] if self.stack else None
+
+    def activate(self, span, finish_on_close):
+        manager = self
+
+        class _Scope(Scope):
+            def close(self):
+                manager.stack.pop()
+                if finish_on_close:
+                    span.finish()
+
+        scope = _Scope(self, span)
+        self.stack.append(scope)
+        return scope
+
+
+def test_close_wrong_order_catches_a_broken_manager():
+    """A manager that lets a non-active scope be closed fails test_close_wrong_order."""
+    check = ScopeCompatibilityCheckMixin()
+    check.scope_manager = _ClosesAnyScope
+    check.test_activate_nested()  # well-ordered use works...
+    with pytest.raises(AssertionError):
+        check.test_close_wrong_order()  # ...out-of-order closing does not
