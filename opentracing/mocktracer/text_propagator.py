@@ -7,6 +7,7 @@ regard to case on extract, as HTTP header names are.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Callable, Dict, Optional
 from urllib.parse import quote, unquote
 
@@ -47,7 +48,8 @@ class TextPropagator(Propagator):
         self._decode: Callable[[str], str] = unquote if url_encoding else _same
 
     def inject(self, span_context: SpanContext, carrier: Any) -> None:
-        if not hasattr(carrier, "__setitem__"):
+        # a list or bytearray has __setitem__ too, but takes integer indexes only
+        if not hasattr(carrier, "__setitem__") or isinstance(carrier, Sequence):
             raise InvalidCarrierException(
                 f"a text carrier must be a mutable mapping, not {type(carrier).__name__}"
             )
