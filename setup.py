@@ -29,6 +29,7 @@ setup(
         ],
         "docs": ["sphinx>=7"],
     },
+    entry_points={"pytest11": ["traced = traced.pytest_plugin"]},
     classifiers=[
         "Development Status :: 5 - Production/Stable",
         "Intended Audience :: Developers",

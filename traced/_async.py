@@ -1,0 +1,122 @@
+"""Wrappers for ``async def`` functions and async generator functions.
+
+Imported only when such a callable is decorated, so ``import traced`` does not import
+asyncio. As with the sync wrappers, each adds one frame and re-raises the original exception.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, AsyncGenerator, Awaitable, Callable, Optional
+
+import opentracing as _ot
+from opentracing import Tracer
+
+from ._core import NOOP_TRACER, GeneratorScope, close_scope, finish_span, record_exit
+from ._report import report_tracer_error
+from ._sync import TagsFactory
+
+__all__ = ["wrap_async_generator", "wrap_coroutine"]
+
+_CANCELLED = asyncio.CancelledError
+
+
+def wrap_coroutine(
+    fn: Callable[..., Awaitable[Any]],
+    name: str,
+    make_tags: TagsFactory,
+    fixed_tracer: Optional[Tracer],
+    ignore_active_span: bool,
+) -> Callable[..., Awaitable[Any]]:
+    """An ``async def`` wrapper whose span covers the awaited execution of ``fn``."""
+
+    async def traced_coroutine(*args: Any, **kwargs: Any) -> Any:
+        tracer = fixed_tracer or _ot.tracer
+        if tracer.__class__ is NOOP_TRACER:
+            return await fn(*args, **kwargs)
+        try:
+            scope = tracer.start_active_span(
+                name, tags=make_tags(args, kwargs), ignore_active_span=ignore_active_span
+            )
+        except Exception as exc:
+            report_tracer_error("Tracer.start_active_span", exc)
+            return await fn(*args, **kwargs)
+        try:
+            result = await fn(*args, **kwargs)
+        except BaseException as exc:
+            record_exit(scope.span, exc, _CANCELLED)
+            close_scope(scope)
+            raise
+        close_scope(scope)
+        return result
+
+    return traced_coroutine
+
+
+def wrap_async_generator(
+    fn: Callable[..., AsyncGenerator[Any, Any]],
+    name: str,
+    make_tags: TagsFactory,
+    fixed_tracer: Optional[Tracer],
+    ignore_active_span: bool,
+) -> Callable[..., AsyncGenerator[Any, Any]]:
+    """An async generator function whose span opens at the first ``anext()`` and covers the
+    whole iteration, active only while ``fn``'s own code runs."""
+
+    async def traced_async_generator(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
+        tracer = fixed_tracer or _ot.tracer
+        agen = fn(*args, **kwargs)
+        steps: Optional[GeneratorScope] = None
+        span = None
+        if tracer.__class__ is not NOOP_TRACER:
+            try:
+                span = tracer.start_span(
+                    name, tags=make_tags(args, kwargs), ignore_active_span=ignore_active_span
+                )
+                steps = GeneratorScope(tracer.scope_manager, span)
+            except Exception as exc:
+                report_tracer_error("Tracer.start_span", exc)
+        sent: Any = None
+        thrown: Optional[BaseException] = None
+        while True:
+            if steps is not None:
+                steps.enter()
+            try:
+                if thrown is None:
+                    value = await agen.asend(sent)
+                else:
+                    value = await agen.athrow(thrown)
+            except StopAsyncIteration:
+                if span is not None:
+                    finish_span(span)
+                return
+            except BaseException as exc:
+                if span is not None:
+                    record_exit(span, exc, _CANCELLED)
+                    finish_span(span)
+                raise
+            finally:
+                if steps is not None:
+                    steps.leave()
+                thrown = None
+            try:
+                sent = yield value
+            except GeneratorExit:
+                if steps is not None:
+                    steps.enter()
+                try:
+                    await agen.aclose()
+                except BaseException as exc:
+                    if span is not None:
+                        record_exit(span, exc, _CANCELLED)
+                    raise
+                finally:
+                    if steps is not None:
+                        steps.leave()
+                    if span is not None:
+                        finish_span(span)
+                raise
+            except BaseException as exc:
+                thrown = exc
+
+    return traced_async_generator
