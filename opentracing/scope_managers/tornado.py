@@ -41,17 +41,27 @@ _SKIP_CLOSED = tuple(getattr(tornado, "version_info", (6,)))[:1] < (6,)
 
 
 class _TornadoScope(_StackScope):
-    """A stack scope that remembers whether it was closed."""
+    """A stack scope that remembers whether it was closed in another context.
+
+    Closed in the context that activated it, it resets the variable there, and callbacks
+    scheduled while it was active still see it, as on Tornado 6. Only a scope closed in
+    another context (a later step of a ``@gen.coroutine``) is marked ``closed``.
+    """
 
     closed = False
+    _token: "Optional[Token[Optional[Scope]]]" = None
 
     def close(self) -> None:
-        was_active = self._manager.active is self
+        manager: TornadoScopeManager = self._manager  # type: ignore[assignment]
+        if manager.active is not self:
+            return
         try:
-            super().close()
-        finally:
-            if was_active:
-                self.closed = True
+            manager._var.reset(self._token)  # type: ignore[arg-type]
+        except (ValueError, RuntimeError):  # not the context that activated it
+            self.closed = True
+            manager._set_active(self._to_restore)
+        if self._finish_on_close:
+            self._span.finish()
 
 
 class TornadoScopeManager(_ContextVarScopeManager):
@@ -68,7 +78,7 @@ class TornadoScopeManager(_ContextVarScopeManager):
         if not _SKIP_CLOSED:
             return super().activate(span, finish_on_close)
         scope = _TornadoScope(self, span, finish_on_close, self.active)
-        self._set_active(scope)
+        scope._token = self._var.set(scope)
         return scope
 
     @property
