@@ -1,0 +1,42 @@
+"""Nested callbacks with ContextVarsScopeManager: a chain of ``loop.call_soon`` callbacks,
+each scheduled by the previous one, all inheriting the span active when the first was
+scheduled; the last one finishes it."""
+
+import asyncio
+
+from opentracing.mocktracer import MockTracer
+from opentracing.scope_managers.contextvars import ContextVarsScopeManager
+
+from ..utils import get_tags_count
+
+STEPS = 4
+
+
+async def test_one_span_through_the_pipeline():
+    """One span with a tag per step, in order, active in every step, finished by the last."""
+    tracer = MockTracer(ContextVarsScopeManager())
+    loop = asyncio.get_running_loop()
+    seen = []
+    finished = loop.create_future()
+
+    def step(number):
+        span = tracer.active_span
+        seen.append((number, span is not None and not span.finished))
+        span.set_tag(f"key{number}", number)
+        if number < STEPS:
+            loop.call_soon(step, number + 1)
+        else:
+            span.finish()
+            finished.set_result(span)
+
+    with tracer.start_active_span("one", finish_on_close=False):
+        loop.call_soon(step, 1)
+    assert tracer.active_span is None
+    span = await asyncio.wait_for(finished, timeout=5)
+
+    spans = tracer.finished_spans()
+    assert spans == [span] and span.operation_name == "one"
+    assert get_tags_count(span, "key") == STEPS
+    assert list(span.tags.items()) == [(f"key{n}", n) for n in range(1, STEPS + 1)]
+    assert seen == [(n, True) for n in range(1, STEPS + 1)]
+    assert tracer.active_span is None
