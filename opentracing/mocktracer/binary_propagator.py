@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Optional
 
 from opentracing.propagation import InvalidCarrierException, SpanContextCorruptedException
 
@@ -28,11 +28,13 @@ class BinaryPropagator(Propagator):
         }
         carrier.extend(json.dumps(data).encode("utf-8"))
 
-    def extract(self, carrier: Any) -> SpanContext:
+    def extract(self, carrier: Any) -> Optional[SpanContext]:  # type: ignore[override]
         if not isinstance(carrier, (bytes, bytearray)):
             raise InvalidCarrierException(
                 f"a binary carrier must be bytes or a bytearray, not {type(carrier).__name__}"
             )
+        if not carrier:  # holds no span data at all, as an empty text carrier
+            return None
         try:
             data = json.loads(bytes(carrier).decode("utf-8"))
             trace_id, span_id, baggage = data["trace_id"], data["span_id"], data["baggage"]
