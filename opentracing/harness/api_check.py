@@ -74,6 +74,7 @@ class APICompatibilityCheckMixin:
     # -- scopes and the active span ----------------------------------------------------
 
     def test_active_span(self):
+        """active_span is None until a span is activated, then that span."""
         tracer = self.tracer()
         span = tracer.start_span("Fry")
         if self.check_scope_manager():
@@ -88,6 +89,7 @@ class APICompatibilityCheckMixin:
             assert tracer.active_span is None
 
     def test_start_active_span(self):
+        """start_active_span returns an active scope holding a new root span."""
         tracer = self.tracer()
         scope = tracer.start_active_span("Fry", finish_on_close=False)
         try:
@@ -101,6 +103,7 @@ class APICompatibilityCheckMixin:
             scope.span.finish()
 
     def test_start_active_span_parent(self):
+        """A span started while another is active is its child."""
         tracer = self.tracer()
         with tracer.start_active_span("Fry") as parent:
             with tracer.start_active_span("Farnsworth") as child:
@@ -112,6 +115,7 @@ class APICompatibilityCheckMixin:
                 assert tracer.active_span is parent.span
 
     def test_start_active_span_ignore_active_span(self):
+        """ignore_active_span=True starts a root span even under an active one."""
         tracer = self.tracer()
         with tracer.start_active_span("Fry") as parent:
             with tracer.start_active_span("Farnsworth", ignore_active_span=True) as child:
@@ -122,16 +126,19 @@ class APICompatibilityCheckMixin:
                     assert self.is_parent(None, child.span)
 
     def test_start_active_span_not_finish_on_close(self):
+        """With finish_on_close=False, closing the scope leaves the span open."""
         scope = self.tracer().start_active_span("Fry", finish_on_close=False)
         assert self._close_and_check_finish(scope, 0)
 
     def test_start_active_span_finish_on_close(self):
+        """With finish_on_close=True, closing the scope finishes the span once."""
         scope = self.tracer().start_active_span("Fry", finish_on_close=True)
         finished_once = self._close_and_check_finish(scope, 1)
         if self.check_scope_manager():
             assert finished_once
 
     def test_start_active_span_default_finish_on_close(self):
+        """finish_on_close defaults to True."""
         scope = self.tracer().start_active_span("Fry")
         finished_once = self._close_and_check_finish(scope, 1)
         if self.check_scope_manager():
@@ -140,6 +147,7 @@ class APICompatibilityCheckMixin:
     # -- starting spans ----------------------------------------------------------------
 
     def test_start_span(self):
+        """start_span returns a span of this tracer, with or without tags and times."""
         tracer = self.tracer()
         span = tracer.start_span(operation_name="Fry")
         assert span is not None
@@ -151,6 +159,7 @@ class APICompatibilityCheckMixin:
         tracer.start_span("Fry", start_time=time.time()).finish(finish_time=time.time())
 
     def test_start_span_propagation(self):
+        """start_span makes the active span the parent, without activating."""
         tracer = self.tracer()
         with tracer.start_active_span("Fry") as parent:
             with tracer.start_span(operation_name="Farnsworth") as child:
@@ -161,6 +170,7 @@ class APICompatibilityCheckMixin:
                     assert self.is_parent(parent.span, child)
 
     def test_start_span_propagation_ignore_active_span(self):
+        """start_span with ignore_active_span=True starts a root span."""
         tracer = self.tracer()
         with tracer.start_active_span("Fry") as parent:
             with tracer.start_span("Farnsworth", ignore_active_span=True) as child:
@@ -170,6 +180,7 @@ class APICompatibilityCheckMixin:
                     assert self.is_parent(None, child)
 
     def test_start_span_with_parent(self):
+        """child_of accepts a Span or SpanContext; references work too."""
         tracer = self.tracer()
         parent = tracer.start_span(operation_name="parent")
         assert parent is not None
@@ -190,6 +201,7 @@ class APICompatibilityCheckMixin:
         parent.finish()
 
     def test_start_child_span(self):
+        """opentracing.start_child_span starts a child of the given span."""
         tracer = self.tracer()
         parent = tracer.start_span(operation_name="parent")
         child = opentracing.start_child_span(parent, operation_name="Leela", tags={"a": 1})
@@ -200,11 +212,13 @@ class APICompatibilityCheckMixin:
         parent.finish()
 
     def test_set_operation_name(self):
+        """set_operation_name returns the span."""
         span = self.tracer().start_span()
         assert span.set_operation_name("Farnsworth") is span
         span.finish()
 
     def test_span_as_context_manager(self):
+        """A span used in ``with`` is finished on exit, and exceptions propagate."""
         tracer = self.tracer()
         span = tracer.start_span(operation_name="antiquing")
         with mock.patch.object(span, "finish") as finish:
@@ -226,6 +240,7 @@ class APICompatibilityCheckMixin:
     # -- tags, logs and baggage ----------------------------------------------------------
 
     def test_span_tag_value_types(self):
+        """Tags accept int, float, bool and str values; set_tag chains."""
         with self.tracer().start_span(operation_name="ManyTypes") as span:
             returned = (
                 span.set_tag("an_int", 9)
@@ -236,6 +251,7 @@ class APICompatibilityCheckMixin:
             assert returned is span
 
     def test_span_tags_with_chaining(self):
+        """set_tag chains, also with non-ASCII keys and values."""
         span = self.tracer().start_span(operation_name="Farnsworth")
         returned = span.set_tag("birthday", "9 April, 2841").set_tag("loves", "wires")
         assert returned is span
@@ -244,6 +260,7 @@ class APICompatibilityCheckMixin:
         span.finish()
 
     def test_span_logs(self):
+        """log_kv and the deprecated log_event/log accept their arguments and chain."""
         span = self.tracer().start_span(operation_name="Fry")
         assert span.log_kv({"frozen.year": 1999, "frozen.place": "Cryogenics Lab"}) is span
         assert span.log_kv({"defrosted.year": 2999}, time.time()) is span
@@ -258,6 +275,7 @@ class APICompatibilityCheckMixin:
         span.finish()
 
     def test_span_baggage(self):
+        """set_baggage_item chains; get_baggage_item reads it back (None if unset)."""
         with self.tracer().start_span(operation_name="Fry") as span:
             assert span.context.baggage == {}
             assert span.set_baggage_item("Kiff-loves", "Amy") is span
@@ -267,6 +285,7 @@ class APICompatibilityCheckMixin:
             assert span.get_baggage_item("not-set") is None
 
     def test_context_baggage(self):
+        """Baggage set on a span shows in its context."""
         with self.tracer().start_span(operation_name="Fry") as span:
             assert span.context.baggage == {}
             span.set_baggage_item("Kiff-loves", "Amy")
@@ -276,6 +295,7 @@ class APICompatibilityCheckMixin:
     # -- propagation ---------------------------------------------------------------------
 
     def test_text_propagation(self):
+        """TEXT_MAP and HTTP_HEADERS round-trip a context and its baggage."""
         tracer = self.tracer()
         with tracer.start_span(operation_name="Bender") as span:
             span.set_baggage_item("robot", "yes")
@@ -288,6 +308,7 @@ class APICompatibilityCheckMixin:
                     assert extracted.baggage == {"robot": "yes"}
 
     def test_binary_propagation(self):
+        """BINARY round-trips a context through a bytearray."""
         tracer = self.tracer()
         with tracer.start_span(operation_name="Bender") as span:
             carrier = bytearray()
@@ -297,6 +318,7 @@ class APICompatibilityCheckMixin:
             assert extracted.baggage == {}
 
     def test_mandatory_formats(self):
+        """inject and extract accept the three required formats."""
         carriers = [
             (Format.TEXT_MAP, {}),
             (Format.HTTP_HEADERS, {}),
@@ -308,15 +330,18 @@ class APICompatibilityCheckMixin:
                 span.tracer.extract(fmt, carrier)
 
     def test_unknown_format(self):
+        """inject and extract raise UnsupportedFormatException for other formats."""
         custom_format = "kiss my shiny metal ..."
         with self.tracer().start_span(operation_name="Bender") as span:
             tracer = span.tracer
-            assert _raises(UnsupportedFormatException, tracer.inject, span.context, custom_format, {})
+            context = span.context
+            assert _raises(UnsupportedFormatException, tracer.inject, context, custom_format, {})
             assert _raises(UnsupportedFormatException, tracer.extract, custom_format, {})
 
     # -- the tracer's scope manager ------------------------------------------------------
 
     def test_tracer_start_active_span_scope(self):
+        """The scope manager's active scope is the one start_active_span returned."""
         tracer = self.tracer()
         scope = tracer.start_active_span("Fry")
         try:
@@ -328,6 +353,7 @@ class APICompatibilityCheckMixin:
             assert tracer.scope_manager.active is None
 
     def test_tracer_start_span_scope(self):
+        """start_span does not activate the new span."""
         tracer = self.tracer()
         span = tracer.start_span(operation_name="Fry")
         if self.check_scope_manager():

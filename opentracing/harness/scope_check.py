@@ -44,10 +44,11 @@ class ScopeCompatibilityCheckMixin:
         test_fn()
 
     def test_missing_active_external(self):
-        # Outside run_test's environment, asking for the active scope must work, giving None.
+        """active is None outside run_test's environment, without failing."""
         assert self.scope_manager().active is None
 
     def test_missing_active(self):
+        """active is None before anything is activated."""
         def check():
             assert self.scope_manager().active is None
 
@@ -65,13 +66,15 @@ class ScopeCompatibilityCheckMixin:
         assert span.finish.call_count == 0
 
     def test_activate(self):
+        """activate returns the active scope; close deactivates without finishing."""
         self.run_test(self._activate_and_close)
 
     def test_activate_external(self):
-        # activate() must also work outside run_test's environment (e.g. no running loop).
+        """activate also works outside run_test's environment (e.g. no running loop)."""
         self._activate_and_close()
 
     def test_activate_finish_on_close(self):
+        """With finish_on_close=True, close finishes the span once."""
         def check():
             manager = self.scope_manager()
             span = _fake_span()
@@ -85,6 +88,7 @@ class ScopeCompatibilityCheckMixin:
         self.run_test(check)
 
     def test_activate_nested(self):
+        """Closing an inner scope makes the outer one active again."""
         def check():
             # Closing the inner scope makes the outer one active again.
             manager = self.scope_manager()
@@ -104,6 +108,7 @@ class ScopeCompatibilityCheckMixin:
         self.run_test(check)
 
     def test_activate_finish_on_close_nested(self):
+        """Each nested scope honours its own finish_on_close flag."""
         def check():
             # Each scope honours its own finish_on_close flag.
             manager = self.scope_manager()
@@ -120,6 +125,7 @@ class ScopeCompatibilityCheckMixin:
         self.run_test(check)
 
     def test_close_wrong_order(self):
+        """Closing a scope that is not active does nothing."""
         def check():
             # Only the active scope can be closed: closing the outer one first does nothing.
             manager = self.scope_manager()
