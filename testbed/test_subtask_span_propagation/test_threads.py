@@ -1,0 +1,32 @@
+"""Subtask span propagation with threads: the subtask runs in another thread, is given the
+parent span and activates it before starting its own."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from opentracing.mocktracer import MockTracer
+
+
+def subtask(tracer, parent):
+    with tracer.scope_manager.activate(parent, False):
+        with tracer.start_active_span("child"):
+            return "done"
+
+
+def test_subtask_span_is_child_of_the_spawning_span():
+    """The child span is parented to the spawning task's span, which stays active."""
+    tracer = MockTracer()
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        with tracer.start_active_span("parent") as scope:
+            future = executor.submit(subtask, tracer, scope.span)
+            assert tracer.active_span is scope.span
+            assert future.result(timeout=5) == "done"
+            assert tracer.active_span is scope.span
+        # the pool thread was left with no active span
+        assert executor.submit(lambda: tracer.active_span).result(timeout=5) is None
+
+    child, parent = tracer.finished_spans()
+    assert (child.operation_name, parent.operation_name) == ("child", "parent")
+    assert child.parent_id == parent.context.span_id
+    assert child.context.trace_id == parent.context.trace_id
+    assert parent.parent_id is None
+    assert tracer.active_span is None
