@@ -8,6 +8,7 @@ import threading
 from typing import Optional
 
 from ..scope import Scope
+from ..scope_manager import ScopeManager  # noqa: F401  (OpenTracing 2.x exposes it here)
 from ._stack import _StackScopeManager
 
 __all__ = ["ThreadLocalScopeManager"]

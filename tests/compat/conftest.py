@@ -1,0 +1,405 @@
+"""Installs real OpenTracing 2.x libraries from PyPI, without their ``opentracing``
+requirement, so that the tests in this folder can show them working on this package.
+
+Each library gets a folder ``<repo>/.cache/compat/<name>/`` holding
+
+* ``site/``   -- the library and its other runtime dependencies, installed with
+  ``pip install --no-deps --target``: every dependency is listed by hand below, and
+  ``opentracing`` never is, so the only ``opentracing`` they can import is ours;
+* ``testsite/`` -- extra packages the library's own test suite needs (mock, flaky, ...);
+* ``src/tests/`` -- the ``tests/`` folder of the library's sdist
+  (``pip download --no-deps --no-binary :all:``), for running its own tests;
+* ``installed.json`` -- the marker: written last, it records what was installed, and a
+  later run with the same recipe reuses the folder without touching the network.
+
+``site/`` is appended to ``sys.path`` of this interpreter for the in-process tests (so the
+virtualenv's own packages keep priority); a library's own test suite runs in a subprocess
+with ``PYTHONPATH=site:testsite`` and the ``compat_guard`` plugin, which refuses to run
+unless ``opentracing`` is imported from this repository.
+
+When pip cannot reach the package index at all the tests that need it are skipped with
+pip's error; any other failure to install is a test failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tarfile
+import xml.etree.ElementTree as ElementTree
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+
+import pytest
+
+import opentracing
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+CACHE = REPO / ".cache" / "compat"
+GUARD_DIR = HERE / "plugins"
+RECIPE_VERSION = 1  # bump to force a reinstall of every library
+
+# Output of pip that means "the package index could not be reached at all".
+_NETWORK_ERRORS = re.compile(
+    r"NewConnectionError|Failed to establish a new connection|Max retries exceeded"
+    r"|Temporary failure in name resolution|Name or service not known"
+    r"|Network is unreachable|Connection refused|ConnectTimeoutError|ReadTimeoutError"
+    r"|ProxyError|No route to host|Could not fetch URL"
+)
+
+
+@dataclass(frozen=True)
+class Library:
+    """How to install one library and run its tests."""
+
+    name: str
+    requirement: str
+    module: str  # the top-level module of the library, checked to come from site/
+    deps: Tuple[str, ...] = ()  # other runtime dependencies, pinned; never opentracing
+    test_deps: Tuple[str, ...] = ()  # what its own test suite needs on top
+    sdist: bool = True  # fetch the sdist's tests/ folder
+    # (file inside tests/, old text, new text): mechanical fixes of test files that current
+    # tools reject for reasons that have nothing to do with opentracing (documented in
+    # the test module that runs them).
+    test_patches: Tuple[Tuple[str, str, str], ...] = ()
+    # top-level entries of site/ to delete after installing (a stray ``tests`` package)
+    drop: Tuple[str, ...] = ()
+    recipe: int = field(default=RECIPE_VERSION)
+
+
+LIBRARIES: Dict[str, Library] = {
+    lib.name: lib
+    for lib in (
+        Library(
+            name="jaeger-client",
+            requirement="jaeger-client==4.8.0",
+            module="jaeger_client",
+            deps=("threadloop==1.0.2", "thrift==0.25.0", "six==1.17.0"),
+            # tornado comes from the virtualenv (opentracing[tests] needs it)
+            test_deps=(
+                "mock==5.2.0",
+                "pycurl==7.49.0",
+                "pytest-tornado==0.8.1",
+                "pytest-timeout==2.4.0",
+            ),
+            test_patches=(
+                ("test_tracer.py", "'mode,'", "'mode'"),
+                ("test_tracer.py", "'one_span_per_rpc,'", "'one_span_per_rpc'"),
+            ),
+        ),
+        Library(
+            name="basictracer",
+            requirement="basictracer==3.2.0",
+            module="basictracer",
+            # its wire_pb2.py was generated for protobuf 3; 3.20.3 is a pure-Python wheel
+            deps=("protobuf==3.20.3", "six==1.17.0"),
+            test_deps=("mock==5.2.0", "pytest-mock==3.17.0"),
+        ),
+        Library(
+            name="flask-opentracing",
+            requirement="Flask-OpenTracing==2.0.0",
+            module="flask_opentracing",
+            deps=(
+                "Flask==3.1.3",
+                "Werkzeug==3.1.9",
+                "Jinja2==3.1.6",
+                "MarkupSafe==3.0.4",
+                "itsdangerous==2.2.0",
+                "click==8.5.1",
+                "blinker==1.9.0",
+            ),
+            test_deps=("mock==5.2.0", "flaky==3.8.1"),
+            # its sdist installs its test modules as a top-level ``tests`` package
+            drop=("tests",),
+        ),
+        Library(
+            name="opentelemetry-opentracing-shim",
+            requirement="opentelemetry-opentracing-shim==0.66b1",
+            module="opentelemetry.shim.opentracing_shim",
+            deps=(
+                "opentelemetry-api==1.45.1",
+                "opentelemetry-sdk==1.45.1",
+                "opentelemetry-semantic-conventions==0.66b1",
+                "typing_extensions==4.16.0",
+            ),
+            # opentelemetry.test.mock_textmap, used by the shim's test_shim.py
+            test_deps=("opentelemetry-test-utils==0.66b1",),
+        ),
+    )
+}
+
+
+class _PipError(Exception):
+    pass
+
+
+def _pip(args: Sequence[str], cwd: Path) -> None:
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--retries",
+        "2",
+        "--timeout",
+        "60",
+        *args,
+    ]
+    proc = subprocess.run(
+        cmd, cwd=cwd, capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL
+    )
+    if proc.returncode != 0:
+        output = (proc.stdout + proc.stderr).strip()
+        message = "%s failed (%d):\n%s" % (" ".join(cmd[2:]), proc.returncode, output)
+        if _NETWORK_ERRORS.search(output):
+            pytest.skip("PyPI cannot be reached, so this compat test cannot run: " + message)
+        raise _PipError(message)
+
+
+def _assert_no_opentracing(folder: Path) -> None:
+    """No copy of the PyPI ``opentracing`` distribution may hide in ``folder``."""
+    if not folder.is_dir():
+        return
+    intruders = [
+        p.name
+        for p in folder.iterdir()
+        if p.name == "opentracing" or p.name.lower().startswith("opentracing-")
+    ]
+    assert not intruders, "%s holds a foreign opentracing: %s" % (folder, intruders)
+
+
+def _extract_tests(sdist_dir: Path, dest: Path, lib: Library) -> None:
+    archives = [p for p in sdist_dir.iterdir() if p.name.endswith((".tar.gz", ".zip"))]
+    assert len(archives) == 1, "expected one sdist in %s, got %s" % (sdist_dir, archives)
+    with tarfile.open(archives[0]) as tar:
+        members = []
+        for member in tar.getmembers():
+            parts = Path(member.name).parts
+            if len(parts) >= 3 and parts[1] == "tests" and (member.isfile() or member.isdir()):
+                member.name = str(Path(*parts[1:]))
+                members.append(member)
+        assert members, "%s has no tests/ folder" % archives[0].name
+        try:
+            tar.extractall(dest, members=members, filter="data")
+        except TypeError:  # a Python without extraction filters
+            tar.extractall(dest, members=members)
+    for filename, old, new in lib.test_patches:
+        path = dest / "tests" / filename
+        text = path.read_text(encoding="utf-8")
+        assert old in text, "patch %r no longer applies to %s" % (old, path)
+        path.write_text(text.replace(old, new), encoding="utf-8")
+    # An ini of our own: their setup.cfg/tox.ini options (coverage, ...) are not wanted.
+    (dest / "pytest.ini").write_text(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\n", encoding="utf-8"
+    )
+
+
+@dataclass
+class InstalledLibrary:
+    """A library installed under ``.cache/compat/<name>``."""
+
+    spec: Library
+    root: Path
+
+    @property
+    def site(self) -> Path:
+        return self.root / "site"
+
+    @property
+    def testsite(self) -> Path:
+        return self.root / "testsite"
+
+    @property
+    def src(self) -> Path:
+        return self.root / "src"
+
+    def subprocess_env(self) -> Dict[str, str]:
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "PYTHON"))
+        }
+        env["PYTHONPATH"] = os.pathsep.join([str(self.site), str(self.testsite), str(GUARD_DIR)])
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["COMPAT_OPENTRACING_ROOT"] = str(REPO)
+        env["COMPAT_LIBRARY_MODULE"] = self.spec.module
+        env["COMPAT_LIBRARY_SITE"] = str(self.site)
+        return env
+
+    def run_own_tests(
+        self, args: Sequence[str], tmp_path: Path, timeout: float = 240
+    ) -> "SuiteResult":
+        """Run the library's own tests (``src/tests``) with pytest in a subprocess."""
+        junit = tmp_path / "junit.xml"
+        guard_report = tmp_path / "guard.json"
+        env = self.subprocess_env()
+        env["COMPAT_GUARD_REPORT"] = str(guard_report)
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "compat_guard",
+            "-q",
+            "-rfE",
+            "--junitxml",
+            str(junit),
+            "-W",
+            "ignore::DeprecationWarning",
+            *args,
+        ]
+        proc = subprocess.run(
+            cmd,
+            cwd=self.src,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+        output = proc.stdout + proc.stderr
+        assert guard_report.exists(), "compat_guard did not run:\n" + output
+        guard = json.loads(guard_report.read_text(encoding="utf-8"))
+        return SuiteResult(proc.returncode, output, _junit_cases(junit), guard)
+
+
+@dataclass
+class SuiteResult:
+    returncode: int
+    output: str
+    cases: Dict[str, str]  # "file.py::Class::test" -> passed/failed/error/skipped
+    guard: Dict[str, str]
+
+    def outcomes(self, outcome: str) -> List[str]:
+        return sorted(k for k, v in self.cases.items() if v == outcome)
+
+    def assert_clean(self, minimum_passed: int) -> None:
+        """Exit status 0, nothing failed or errored, at least ``minimum_passed`` passed."""
+        bad = self.outcomes("failed") + self.outcomes("error")
+        assert self.returncode == 0 and not bad, "own tests failed: %s\n%s" % (
+            bad,
+            self.output[-6000:],
+        )
+        passed = self.outcomes("passed")
+        assert len(passed) >= minimum_passed, "only %d passed:\n%s" % (
+            len(passed),
+            self.output[-3000:],
+        )
+        assert self.guard["opentracing"].startswith(str(REPO / "opentracing")), self.guard
+
+
+def _junit_cases(path: Path) -> Dict[str, str]:
+    if not path.exists():
+        return {}
+    cases: Dict[str, str] = {}
+    for case in ElementTree.parse(path).iter("testcase"):
+        module, _, cls = case.get("classname", "").rpartition(".")
+        cls_name = cls
+        if module and not cls[:1].isupper():  # module-level test: classname is the module
+            module, cls_name = case.get("classname", ""), ""
+        filename = module.replace(".", "/").split("tests/", 1)[-1] + ".py"
+        key = "::".join(p for p in (filename, cls_name, case.get("name", "")) if p)
+        outcome = "passed"
+        for child in case:
+            if child.tag in ("failure", "error", "skipped"):
+                outcome = {"failure": "failed"}.get(child.tag, child.tag)
+                break
+        cases[key] = outcome
+    return cases
+
+
+def _install(lib: Library) -> InstalledLibrary:
+    root = CACHE / lib.name
+    installed = InstalledLibrary(lib, root)
+    marker = root / "installed.json"
+    recipe = asdict(lib)
+    recipe = json.loads(json.dumps(recipe))  # tuples -> lists, as read back from JSON
+    if marker.exists():
+        try:
+            if json.loads(marker.read_text(encoding="utf-8")) == recipe:
+                return installed
+        except ValueError:
+            pass
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    _pip(["install", "--no-deps", "--target", str(installed.site), lib.requirement, *lib.deps], root)
+    for name in lib.drop:
+        victim = installed.site / name
+        if victim.is_dir():
+            shutil.rmtree(victim)
+    if lib.test_deps:
+        _pip(["install", "--no-deps", "--target", str(installed.testsite), *lib.test_deps], root)
+    if lib.sdist:
+        sdist_dir = root / "sdist"
+        _pip(
+            ["download", "--no-deps", "--no-binary", ":all:", "-d", str(sdist_dir), lib.requirement],
+            root,
+        )
+        _extract_tests(sdist_dir, installed.src, lib)
+    marker.write_text(json.dumps(recipe, indent=2), encoding="utf-8")
+    return installed
+
+
+_installed: Dict[str, InstalledLibrary] = {}
+
+
+def _library(name: str) -> Iterator[InstalledLibrary]:
+    lib = _installed.get(name)
+    if lib is None:
+        try:
+            lib = _install(LIBRARIES[name])
+        except _PipError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        _installed[name] = lib
+    _assert_no_opentracing(lib.site)
+    _assert_no_opentracing(lib.testsite)
+    if str(lib.site) not in sys.path:
+        sys.path.append(str(lib.site))
+    yield lib
+
+
+def assert_ours(module: object) -> None:
+    """``module`` (a library module) imports ``opentracing`` from this repository."""
+    ot = getattr(module, "opentracing", None) or sys.modules["opentracing"]
+    assert ot is opentracing
+    path = Path(opentracing.__file__).resolve()
+    assert path.is_relative_to(REPO / "opentracing"), path
+    assert "site-packages" not in path.parts and ".cache" not in path.parts, path
+    module_file = Path(getattr(module, "__file__", "")).resolve()
+    assert ".cache" in module_file.parts, "%s is not the PyPI copy" % module_file
+
+
+@pytest.fixture(scope="session")
+def jaeger_client_lib() -> Iterator[InstalledLibrary]:
+    yield from _library("jaeger-client")
+
+
+@pytest.fixture(scope="session")
+def basictracer_lib() -> Iterator[InstalledLibrary]:
+    yield from _library("basictracer")
+
+
+@pytest.fixture(scope="session")
+def flask_opentracing_lib() -> Iterator[InstalledLibrary]:
+    yield from _library("flask-opentracing")
+
+
+@pytest.fixture(scope="session")
+def otel_shim_lib() -> Iterator[InstalledLibrary]:
+    yield from _library("opentelemetry-opentracing-shim")
+
+
+@pytest.fixture
+def reset_global_tracer() -> Iterator[None]:
+    """Put back the no-op global tracer after a test that installed one."""
+    opentracing._reset_global_tracer()
+    yield
+    opentracing._reset_global_tracer()
