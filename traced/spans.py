@@ -10,10 +10,13 @@ from typing import Any, Dict, List, Optional, Type, Union
 import opentracing as _ot
 from opentracing import Reference, Scope, Span, SpanContext, Tracer
 
-from ._core import close_scope, record_exit
+from ._core import record_exit
 from ._report import report_tracer_error
 
 __all__ = ["active_span", "span", "start_child_span"]
+
+# Handed to the block when the tracer fails to start a span, so the block still runs.
+_NOOP_SPAN = _ot.Tracer().start_span("")
 
 
 def _cancelled_type() -> Any:
@@ -42,7 +45,7 @@ class span:
     :param start_time: the span's start, in seconds since the epoch.
     """
 
-    __slots__ = ("_name", "_tags", "_tracer", "_child_of", "_references", "_ignore", "_start", "_scope")
+    __slots__ = ("_name", "_tags", "_tracer", "_options", "_scope")
 
     def __init__(
         self,
@@ -58,27 +61,30 @@ class span:
         self._name = operation_name
         self._tags = tags
         self._tracer = tracer
-        self._child_of = child_of
-        self._references = references
-        self._ignore = ignore_active_span
-        self._start = start_time
         self._scope: Optional[Scope] = None
+        # The common case gives only a name and tags: keep its call to the tracer short.
+        if child_of is None and references is None and not ignore_active_span and start_time is None:
+            self._options: Optional[Dict[str, Any]] = None
+        else:
+            self._options = {
+                "child_of": child_of,
+                "references": references,
+                "ignore_active_span": ignore_active_span,
+                "start_time": start_time,
+            }
 
     def __enter__(self) -> Span:
         tracer = self._tracer or _ot.tracer
         try:
-            scope = self._scope = tracer.start_active_span(
-                self._name,
-                child_of=self._child_of,
-                references=self._references,
-                tags=self._tags,
-                start_time=self._start,
-                ignore_active_span=self._ignore,
-            )
+            if self._options is None:
+                scope = tracer.start_active_span(self._name, tags=self._tags)
+            else:
+                scope = tracer.start_active_span(self._name, tags=self._tags, **self._options)
+            self._scope = scope
             return scope.span
         except Exception as exc:
             report_tracer_error("Tracer.start_active_span", exc)
-            return _ot.Tracer().start_span(self._name)
+            return _NOOP_SPAN
 
     def __exit__(
         self,
@@ -86,12 +92,16 @@ class span:
         exc_val: Optional[BaseException],
         exc_tb: Optional[TracebackType],
     ) -> None:
-        scope, self._scope = self._scope, None
+        scope = self._scope
         if scope is None:
             return
+        self._scope = None
         if exc_val is not None:
             record_exit(scope.span, exc_val, _cancelled_type())
-        close_scope(scope)
+        try:
+            scope.close()
+        except Exception as exc:
+            report_tracer_error("Scope.close", exc)
 
     async def __aenter__(self) -> Span:
         return self.__enter__()
