@@ -31,13 +31,19 @@ import subprocess
 import sys
 import tarfile
 import xml.etree.ElementTree as ElementTree
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Sequence, Tuple
 
 import pytest
 
 import opentracing
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: installs there are not guarded against each other
+    fcntl = None  # type: ignore[assignment]
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -315,7 +321,27 @@ def _junit_cases(path: Path) -> Dict[str, str]:
     return cases
 
 
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path``: another pytest run (a developer's and an
+    editor's, say) may be installing the same library into the same folder."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        if fcntl is not None:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if fcntl is not None:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
 def _install(lib: Library) -> InstalledLibrary:
+    with _locked(CACHE / (lib.name + ".lock")):
+        return _install_unlocked(lib)
+
+
+def _install_unlocked(lib: Library) -> InstalledLibrary:
     root = CACHE / lib.name
     installed = InstalledLibrary(lib, root)
     marker = root / "installed.json"
