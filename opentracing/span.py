@@ -42,7 +42,7 @@ class Span:
 
     @property
     def context(self) -> SpanContext:
-        """The span's :class:`SpanContext`, also valid after :meth:`finish`."""
+        """The span's :class:`~opentracing.SpanContext`, also valid after :meth:`finish`."""
         return self._context
 
     @property

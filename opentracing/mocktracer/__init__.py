@@ -1,5 +1,7 @@
 """MockTracer: a tracer that records spans in memory so tests can assert on them.
 
+For example::
+
     from opentracing.mocktracer import MockTracer
 
     tracer = MockTracer()

@@ -44,7 +44,9 @@ class ContextVarsScopeManager(_ContextVarScopeManager):
 
 @contextmanager
 def no_parent_scope() -> Iterator[None]:
-    """Within the block no scope is active, so tasks created in it start with no parent::
+    """Within the block no scope is active, so tasks created in it start with no parent.
+
+    For example::
 
         with no_parent_scope():
             asyncio.ensure_future(background_job())
