@@ -31,7 +31,8 @@ def test_docs_build_without_warnings(tmp_path):
         timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
-    for page in ("index.html", "opentracing_guide.html", "api.html"):
+    for page in ("index.html", "opentracing_guide.html", "api.html", "traced_guide.html",
+                 "traced_api.html"):
         assert (out / page).is_file(), page
 
 
@@ -111,3 +112,20 @@ def test_guide_examples_run(tmp_path):
     )
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-3000:]
     assert "2 passed" in proc.stdout, proc.stdout[-3000:]
+
+
+def test_traced_guide_examples_run(tmp_path):
+    """The traced guide's examples run in order and its test passes with the plugin."""
+    blocks = python_blocks((DOCS / "traced_guide.rst").read_text(encoding="utf-8"))
+    assert len(blocks) >= 8, "the traced guide's examples were not found"
+    module = tmp_path / "test_traced_guide_examples.py"
+    module.write_text("\n\n".join(blocks), encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(module)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-3000:]
+    assert "1 passed" in proc.stdout, proc.stdout[-3000:]
