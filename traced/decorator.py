@@ -59,7 +59,8 @@ def trace(
     callable objects, ``async def`` functions, generator and async generator functions are
     supported; the result keeps the target's name, docstring, signature and kind.
     """
-    if callable(operation_name):
+    # classmethod objects are not callable, yet ``@trace`` may be stacked on one.
+    if callable(operation_name) or isinstance(operation_name, (classmethod, staticmethod)):
         return _decorate(operation_name, None, tags, tracer, ignore_active_span, tag_args)
     if operation_name is not None and not isinstance(operation_name, str):
         raise TypeError(f"trace() takes an operation name string, not {operation_name!r}")
@@ -128,8 +129,8 @@ def _tags_factory(fn: Any, static: Dict[str, Any], names: Tuple[str, ...]) -> Ta
 
     def make_tags(args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Dict[str, Any]:
         tags = dict(static)
-        for param, index, default in positions:
-            if param in kwargs:
+        for param, index, default, by_keyword in positions:
+            if by_keyword and param in kwargs:
                 value = kwargs[param]
             elif index is not None and index < len(args):
                 value = args[index]
@@ -147,8 +148,10 @@ def _no_tags(args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> None:
     return None
 
 
-def _parameter_positions(fn: Any, names: Tuple[str, ...]) -> Tuple[Tuple[str, Optional[int], Any], ...]:
-    """(name, positional index or None, default) for each parameter in ``names``.
+def _parameter_positions(fn: Any, names: Tuple[str, ...]) -> Tuple[Tuple[str, Optional[int], Any, bool], ...]:
+    """(name, positional index or None, default, can be passed by keyword) for each
+    parameter in ``names`` (a positional-only one cannot: a keyword argument of the same
+    name goes to ``**kwargs``).
 
     Resolved from the signature once, at decoration time. The index counts from the first
     argument the wrapper receives, so for a function defined in a class body it includes
@@ -164,5 +167,6 @@ def _parameter_positions(fn: Any, names: Tuple[str, ...]) -> Tuple[Tuple[str, Op
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             raise TypeError(f"tag_args cannot name the *args/**kwargs parameter {param_name!r}")
         positional = param.kind in (param.POSITIONAL_ONLY, param.POSITIONAL_OR_KEYWORD)
-        resolved.append((param_name, index if positional else None, param.default))
+        by_keyword = param.kind is not param.POSITIONAL_ONLY
+        resolved.append((param_name, index if positional else None, param.default, by_keyword))
     return tuple(resolved)
