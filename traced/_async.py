@@ -40,6 +40,8 @@ def wrap_coroutine(
             )
         except Exception as exc:
             report_tracer_error("Tracer.start_active_span", exc)
+            scope = None
+        if scope is None:  # run outside the handler: fn's errors are not chained to the tracer's
             return await fn(*args, **kwargs)
         try:
             result = await fn(*args, **kwargs)

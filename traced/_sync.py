@@ -39,6 +39,8 @@ def wrap_function(
             )
         except Exception as exc:
             report_tracer_error("Tracer.start_active_span", exc)
+            scope = None
+        if scope is None:  # run outside the handler: fn's errors are not chained to the tracer's
             return fn(*args, **kwargs)
         try:
             result = fn(*args, **kwargs)
@@ -74,6 +76,8 @@ def wrap_generator(
             steps = GeneratorScope(tracer.scope_manager, span)
         except Exception as exc:
             report_tracer_error("Tracer.start_span", exc)
+            steps = None
+        if steps is None:  # run outside the handler: gen's errors are not chained to the tracer's
             return (yield from gen)
         sent: Any = None
         thrown: Optional[BaseException] = None
