@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -46,3 +47,44 @@ def test_run_all_runs_every_bench_script():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for script in sorted(BENCHMARKS.glob("bench_*.py")):
         assert f"=== {script.name}" in proc.stdout
+
+
+# bench_traced.py: every line of (a) and (b), then the side by side of (c).
+TRACED_LABELS = [
+    "bare f()",
+    "functools.wraps pass-through",
+    "@trace",
+    "await bare coroutine",
+    "await async pass-through",
+    "@trace async def",
+    "generator (1 item), untraced",
+    "@trace generator (1 item)",
+] + [
+    label + f" [{manager}]"
+    for manager in ("ThreadLocal", "ContextVars")
+    for label in ("hand-written start_active_span", "@trace('x')", "with traced.span('x')")
+]
+TRACED_COMPARE_LABELS = [
+    "ours: @trace",
+    "opentracing_utils @trace()",
+    "OTel @start_as_current_span",
+]
+# Filled by ``bench_traced.py --compare-dir .cache/bench_traced``; used only when complete,
+# so this test never runs pip.
+TRACED_COMPARE_CACHE = BENCHMARKS.parent / ".cache" / "bench_traced"
+
+
+def test_bench_traced_quick_runs_every_line():
+    cached = all((TRACED_COMPARE_CACHE / sub / ".complete").exists() for sub in ("otel", "otu"))
+    compare = ["--compare-dir", str(TRACED_COMPARE_CACHE)] if cached else ["--no-compare"]
+    proc = _run(str(BENCHMARKS / "bench_traced.py"), "--quick", *compare)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    table = proc.stdout
+    assert "installing" not in table, table  # no pip in a test
+    for label in TRACED_LABELS + TRACED_COMPARE_LABELS:
+        row = re.compile(r"^  " + re.escape(label) + r"\s{2,}\S", re.MULTILINE)
+        assert row.search(table), f"{label!r} missing from:\n{table}"
+    ours, _, compare_part = table.partition("(c) side by side")
+    assert "n/a" not in ours, table
+    if not cached:
+        assert compare_part.count("skipped (--no-compare)") == 4, table
