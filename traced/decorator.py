@@ -112,7 +112,7 @@ def _wrapper_for(fn: Any) -> Callable[..., Callable[..., Any]]:
 def _default_name(target: Any) -> str:
     owner = target if _is_plain_callable(target) else type(target)
     if isinstance(target, functools.partial):
-        owner = target.func
+        owner = target.func if _is_plain_callable(target.func) else type(target.func)
     module = getattr(owner, "__module__", None) or ""
     qualname = getattr(owner, "__qualname__", None) or getattr(owner, "__name__", None) or repr(owner)
     return f"{module}.{qualname}" if module else qualname

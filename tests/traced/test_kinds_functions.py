@@ -220,6 +220,15 @@ def test_functools_partial(tracer):
     assert span.tags == {"base": 2}
 
 
+def test_partial_of_callable_object_is_named_after_its_class(tracer):
+    """A partial of a callable object is named module.Class, like the object itself (not
+    after the object's repr, which would differ per instance)."""
+    traced_partial = trace(functools.partial(Adder(1), scale=2))
+    assert traced_partial(1) == 4
+    [span] = tracer.finished_spans()
+    assert span.operation_name == f"{MODULE}.Adder"
+
+
 def test_bound_method_and_builtin(tracer):
     """A bound method and a builtin can be traced too."""
     traced_len = trace(len)
