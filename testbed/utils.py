@@ -48,3 +48,16 @@ def await_until(condition: Callable[[], bool], timeout: float = 5.0, step: float
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(step)
+
+
+def run_on_new_loop(func: Callable[[], Any], timeout: float = 5.0) -> Any:
+    """Run the coroutine function ``func`` to completion on a fresh Tornado IOLoop, failing
+    after ``timeout`` seconds. For the ``test_tornado.py`` files, which drive their own loop
+    (no pytest-asyncio) so that they run on Tornado 5.1 and 6; Tornado is imported only here."""
+    from tornado.ioloop import IOLoop
+
+    loop = IOLoop()
+    try:
+        return loop.run_sync(func, timeout=timeout)
+    finally:
+        loop.close()

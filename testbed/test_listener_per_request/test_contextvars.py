@@ -5,30 +5,12 @@ it carries, not the active one."""
 import asyncio
 import random
 
-from opentracing import tags
 from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.contextvars import ContextVarsScopeManager
 
-from ..utils import get_one_by_tag
+from .checks import check_children_of_batch, check_root_spans, response_for, start_request
 
 REQUESTS = 8
-
-
-class ResponseListener:
-    """Finishes the span of one request when its response arrives."""
-
-    def __init__(self, span):
-        self.span = span
-        self.calls = 0
-        self.active_at_response = "unset"
-        self.done = asyncio.get_running_loop().create_future()
-
-    def on_response(self, response):
-        self.calls += 1
-        self.active_at_response = self.span.tracer.active_span
-        self.span.set_tag("response", response)
-        self.span.finish()
-        self.done.set_result(response)
 
 
 class Client:
@@ -36,14 +18,10 @@ class Client:
         self.tracer = tracer
 
     def send(self, request_id):
-        span = self.tracer.start_span(
-            "send",
-            tags={tags.SPAN_KIND: tags.SPAN_KIND_RPC_CLIENT, "request.id": request_id},
-        )
-        listener = ResponseListener(span)
-        asyncio.get_running_loop().call_later(
-            random.uniform(0, 0.01), listener.on_response, f"answer-{request_id}"
-        )
+        """Start the request's span; a timer callback will give its listener the response."""
+        loop = asyncio.get_running_loop()
+        listener = start_request(self.tracer, request_id, done=loop.create_future())
+        loop.call_later(random.uniform(0, 0.01), listener.on_response, response_for(request_id))
         return listener
 
 
@@ -54,29 +32,12 @@ async def _send_all(tracer):
     return listeners
 
 
-def _check_request_spans(tracer, listeners):
-    spans = [s for s in tracer.finished_spans() if s.operation_name == "send"]
-    assert len(spans) == REQUESTS
-    assert len({s.context.span_id for s in spans}) == REQUESTS
-    for i, listener in enumerate(listeners):
-        span = get_one_by_tag(spans, "request.id", i)
-        assert span is listener.span
-        assert span.tags["response"] == f"answer-{i}"
-        assert span.tags[tags.SPAN_KIND] == tags.SPAN_KIND_RPC_CLIENT
-        assert listener.calls == 1
-    return spans
-
-
 async def test_one_root_span_per_request():
     """With no active span, each request gets its own finished root span and trace."""
     tracer = MockTracer(ContextVarsScopeManager())
     listeners = await _send_all(tracer)
 
-    spans = _check_request_spans(tracer, listeners)
-    assert all(s.parent_id is None for s in spans)
-    assert all(lst.active_at_response is None for lst in listeners)
-    assert len({s.context.trace_id for s in spans}) == REQUESTS
-    assert tracer.active_span is None
+    check_root_spans(tracer, listeners)
 
 
 async def test_request_spans_are_children_of_the_active_span():
@@ -87,10 +48,5 @@ async def test_request_spans_are_children_of_the_active_span():
         listeners = await _send_all(tracer)
         assert tracer.active_span is scope.span
 
-    spans = _check_request_spans(tracer, listeners)
-    batch = tracer.finished_spans()[-1]
-    assert batch.operation_name == "batch"
-    assert all(lst.active_at_response is batch for lst in listeners)
-    assert all(s.parent_id == batch.context.span_id for s in spans)
-    assert all(s.context.trace_id == batch.context.trace_id for s in spans)
-    assert tracer.active_span is None
+    # call_later copies the caller's context: the callbacks saw batch as active.
+    check_children_of_batch(tracer, listeners, batch_active_at_response=True)

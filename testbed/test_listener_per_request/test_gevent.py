@@ -5,28 +5,12 @@ import random
 
 import gevent
 
-from opentracing import tags
 from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.gevent import GeventScopeManager
 
-from ..utils import get_one_by_tag
+from .checks import check_children_of_batch, check_root_spans, response_for, start_request
 
 REQUESTS = 8
-
-
-class ResponseListener:
-    """Finishes the span of one request when its response arrives."""
-
-    def __init__(self, span):
-        self.span = span
-        self.calls = 0
-        self.active_at_response = "unset"
-
-    def on_response(self, response):
-        self.calls += 1
-        self.active_at_response = self.span.tracer.active_span
-        self.span.set_tag("response", response)
-        self.span.finish()
 
 
 class Client:
@@ -34,18 +18,15 @@ class Client:
         self.tracer = tracer
 
     def send(self, request_id):
-        span = self.tracer.start_span(
-            "send",
-            tags={tags.SPAN_KIND: tags.SPAN_KIND_RPC_CLIENT, "request.id": request_id},
-        )
-        listener = ResponseListener(span)
+        """Start the request's span and a greenlet that will give its listener the response."""
+        listener = start_request(self.tracer, request_id)
         greenlet = gevent.spawn(self._serve, request_id, listener)
         return listener, greenlet
 
     @staticmethod
     def _serve(request_id, listener):
         gevent.sleep(random.uniform(0, 0.01))
-        listener.on_response(f"answer-{request_id}")
+        listener.on_response(response_for(request_id))
 
 
 def _send_all(tracer):
@@ -57,29 +38,12 @@ def _send_all(tracer):
     return [listener for listener, _ in sent]
 
 
-def _check_request_spans(tracer, listeners):
-    spans = [s for s in tracer.finished_spans() if s.operation_name == "send"]
-    assert len(spans) == REQUESTS
-    assert len({s.context.span_id for s in spans}) == REQUESTS
-    for i, listener in enumerate(listeners):
-        span = get_one_by_tag(spans, "request.id", i)
-        assert span is listener.span
-        assert span.tags["response"] == f"answer-{i}"
-        assert span.tags[tags.SPAN_KIND] == tags.SPAN_KIND_RPC_CLIENT
-        assert listener.calls == 1
-        assert listener.active_at_response is None  # a new greenlet has no scope
-    return spans
-
-
 def test_one_root_span_per_request():
     """With no active span, each request gets its own finished root span and trace."""
     tracer = MockTracer(GeventScopeManager())
     listeners = _send_all(tracer)
 
-    spans = _check_request_spans(tracer, listeners)
-    assert all(s.parent_id is None for s in spans)
-    assert len({s.context.trace_id for s in spans}) == REQUESTS
-    assert tracer.active_span is None
+    check_root_spans(tracer, listeners)
 
 
 def test_request_spans_are_children_of_the_active_span():
@@ -90,9 +54,5 @@ def test_request_spans_are_children_of_the_active_span():
         listeners = _send_all(tracer)
         assert tracer.active_span is scope.span
 
-    spans = _check_request_spans(tracer, listeners)
-    batch = tracer.finished_spans()[-1]
-    assert batch.operation_name == "batch"
-    assert all(s.parent_id == batch.context.span_id for s in spans)
-    assert all(s.context.trace_id == batch.context.trace_id for s in spans)
-    assert tracer.active_span is None
+    # A new greenlet has no scope, so the listeners saw no active span.
+    check_children_of_batch(tracer, listeners, batch_active_at_response=False)

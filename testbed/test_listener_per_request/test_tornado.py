@@ -8,39 +8,13 @@ from tornado import gen
 from tornado.concurrent import Future
 from tornado.ioloop import IOLoop
 
-from opentracing import tags
 from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.tornado import TornadoScopeManager, tracer_stack_context
 
-from ..utils import get_one_by_tag
+from ..utils import run_on_new_loop
+from .checks import check_children_of_batch, check_root_spans, response_for, start_request
 
 REQUESTS = 9
-
-
-def run_on_new_loop(func):
-    """Run the coroutine function ``func`` on a fresh IOLoop, failing after 5 seconds."""
-    loop = IOLoop()
-    try:
-        return loop.run_sync(func, timeout=5)
-    finally:
-        loop.close()
-
-
-class ResponseListener:
-    """Finishes the span of one request when its response arrives."""
-
-    def __init__(self, span):
-        self.span = span
-        self.calls = 0
-        self.active_at_response = "unset"
-        self.done = Future()
-
-    def on_response(self, response):
-        self.calls += 1
-        self.active_at_response = self.span.tracer.active_span
-        self.span.set_tag("response", response)
-        self.span.finish()
-        self.done.set_result(response)
 
 
 class Client:
@@ -50,12 +24,8 @@ class Client:
         self.tracer = tracer
 
     def send(self, request_id):
-        span = self.tracer.start_span(
-            "send",
-            tags={tags.SPAN_KIND: tags.SPAN_KIND_RPC_CLIENT, "request.id": request_id},
-        )
-        listener = ResponseListener(span)
-        response = f"answer-{request_id}"
+        listener = start_request(self.tracer, request_id, done=Future())
+        response = response_for(request_id)
         loop = IOLoop.current()
         if request_id % 3 == 0:
             loop.call_later(random.uniform(0, 0.01), listener.on_response, response)
@@ -77,20 +47,6 @@ class Client:
         listener.on_response(response)
 
 
-def _check_request_spans(tracer, listeners, expected_active):
-    spans = [s for s in tracer.finished_spans() if s.operation_name == "send"]
-    assert len(spans) == REQUESTS
-    assert len({s.context.span_id for s in spans}) == REQUESTS
-    for i, listener in enumerate(listeners):
-        span = get_one_by_tag(spans, "request.id", i)
-        assert span is listener.span
-        assert span.tags["response"] == f"answer-{i}"
-        assert span.tags[tags.SPAN_KIND] == tags.SPAN_KIND_RPC_CLIENT
-        assert listener.calls == 1
-        assert listener.active_at_response is expected_active
-    return spans
-
-
 def test_one_root_span_per_request():
     """From a native coroutine with no active span, each request gets its own root span."""
     tracer = MockTracer(TornadoScopeManager())
@@ -103,10 +59,7 @@ def test_one_root_span_per_request():
             return listeners
 
     listeners = run_on_new_loop(main)
-    spans = _check_request_spans(tracer, listeners, expected_active=None)
-    assert all(s.parent_id is None for s in spans)
-    assert len({s.context.trace_id for s in spans}) == REQUESTS
-    assert tracer.active_span is None
+    check_root_spans(tracer, listeners)
 
 
 def test_request_spans_are_children_of_the_active_span():
@@ -127,9 +80,5 @@ def test_request_spans_are_children_of_the_active_span():
         return listeners
 
     listeners = run_on_new_loop(main)
-    batch = tracer.finished_spans()[-1]
-    assert batch.operation_name == "batch"
-    spans = _check_request_spans(tracer, listeners, expected_active=batch)
-    assert all(s.parent_id == batch.context.span_id for s in spans)
-    assert all(s.context.trace_id == batch.context.trace_id for s in spans)
-    assert tracer.active_span is None
+    # Callbacks and coroutines started under batch inherit its stack context.
+    check_children_of_batch(tracer, listeners, batch_active_at_response=True)

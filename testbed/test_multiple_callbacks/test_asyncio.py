@@ -7,16 +7,14 @@ import random
 from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.asyncio import AsyncioScopeManager
 
-from ..utils import get_one_by_operation_name, get_one_by_tag
-
-CALLBACKS = 10
+from .checks import CALLBACKS, check_spans, task_tags
 
 
 async def task(tracer, parent, index):
     active_at_start = tracer.active_span
     await asyncio.sleep(random.uniform(0, 0.01))
     with tracer.scope_manager.activate(parent, False):
-        with tracer.start_active_span("task", tags={"task.index": index}):
+        with tracer.start_active_span("task", tags=task_tags(index)):
             await asyncio.sleep(random.uniform(0, 0.005))
     return active_at_start
 
@@ -32,13 +30,4 @@ async def test_callbacks_are_children_of_the_parent():
         assert tracer.active_span is scope.span
     assert active_at_start == [None] * CALLBACKS  # nothing propagates to a new task
 
-    spans = tracer.finished_spans()
-    assert len(spans) == CALLBACKS + 1
-    parent = get_one_by_operation_name(spans, "parent")
-    assert spans[-1] is parent
-    for i in range(CALLBACKS):
-        child = get_one_by_tag(spans, "task.index", i)
-        assert child.operation_name == "task"
-        assert child.parent_id == parent.context.span_id
-        assert child.context.trace_id == parent.context.trace_id
-    assert tracer.active_span is None
+    check_spans(tracer)

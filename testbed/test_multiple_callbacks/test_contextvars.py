@@ -7,19 +7,17 @@ import random
 from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.contextvars import ContextVarsScopeManager
 
-from ..utils import get_one_by_operation_name, get_one_by_tag
-
-CALLBACKS = 10
+from .checks import CALLBACKS, check_spans, task_tags
 
 
 async def task(tracer, index):
     await asyncio.sleep(random.uniform(0, 0.01))
-    with tracer.start_active_span("task", tags={"task.index": index}):
+    with tracer.start_active_span("task", tags=task_tags(index)):
         await asyncio.sleep(random.uniform(0, 0.005))
 
 
 def callback(tracer, index, done):
-    with tracer.start_active_span("task", tags={"task.index": index}):
+    with tracer.start_active_span("task", tags=task_tags(index)):
         pass
     done.set_result(index)
 
@@ -41,13 +39,4 @@ async def test_callbacks_are_children_of_the_parent():
         await asyncio.wait_for(asyncio.gather(*waits), timeout=5)
         assert tracer.active_span is scope.span
 
-    spans = tracer.finished_spans()
-    assert len(spans) == CALLBACKS + 1
-    parent = get_one_by_operation_name(spans, "parent")
-    assert spans[-1] is parent
-    for i in range(CALLBACKS):
-        child = get_one_by_tag(spans, "task.index", i)
-        assert child.operation_name == "task"
-        assert child.parent_id == parent.context.span_id
-        assert child.context.trace_id == parent.context.trace_id
-    assert tracer.active_span is None
+    check_spans(tracer)

@@ -7,15 +7,13 @@ from concurrent.futures import ThreadPoolExecutor, wait
 
 from opentracing.mocktracer import MockTracer
 
-from ..utils import get_one_by_operation_name, get_one_by_tag
-
-CALLBACKS = 10
+from .checks import CALLBACKS, check_spans, task_tags
 
 
 def task(tracer, parent, index):
     time.sleep(random.uniform(0, 0.01))
     with tracer.scope_manager.activate(parent, False):
-        with tracer.start_active_span("task", tags={"task.index": index}):
+        with tracer.start_active_span("task", tags=task_tags(index)):
             time.sleep(random.uniform(0, 0.005))
     return tracer.active_span
 
@@ -33,13 +31,4 @@ def test_callbacks_are_children_of_the_parent():
             assert tracer.active_span is scope.span
     assert all(f.result() is None for f in futures)  # each job left its thread clean
 
-    spans = tracer.finished_spans()
-    assert len(spans) == CALLBACKS + 1
-    parent = get_one_by_operation_name(spans, "parent")
-    assert spans[-1] is parent
-    for i in range(CALLBACKS):
-        child = get_one_by_tag(spans, "task.index", i)
-        assert child.operation_name == "task"
-        assert child.parent_id == parent.context.span_id
-        assert child.context.trace_id == parent.context.trace_id
-    assert tracer.active_span is None
+    check_spans(tracer)

@@ -10,18 +10,8 @@ from tornado.ioloop import IOLoop
 from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.tornado import TornadoScopeManager, tracer_stack_context
 
-from ..utils import get_one_by_operation_name, get_one_by_tag, parents_and_children
-
-CALLBACKS = 10
-
-
-def run_on_new_loop(func):
-    """Run the coroutine function ``func`` on a fresh IOLoop, failing after 5 seconds."""
-    loop = IOLoop()
-    try:
-        return loop.run_sync(func, timeout=5)
-    finally:
-        loop.close()
+from ..utils import get_one_by_operation_name, parents_and_children, run_on_new_loop
+from .checks import CALLBACKS, check_spans, task_tags
 
 
 async def native_task(tracer, tags, done):
@@ -47,9 +37,9 @@ def start_tasks(tracer, count, **tags):
         done = Future()
         task = native_task if i % 2 == 0 else generator_task
         if i % 4 < 2:
-            loop.spawn_callback(task, tracer, dict(tags, index=i), done)
+            loop.spawn_callback(task, tracer, task_tags(i, **tags), done)
         else:
-            loop.add_callback(task, tracer, dict(tags, index=i), done)
+            loop.add_callback(task, tracer, task_tags(i, **tags), done)
         dones.append(done)
     return dones
 
@@ -66,16 +56,7 @@ def test_callbacks_are_children_of_the_parent():
             assert tracer.active_span is None
 
     run_on_new_loop(main)
-    spans = tracer.finished_spans()
-    assert len(spans) == CALLBACKS + 1
-    parent = get_one_by_operation_name(spans, "parent")
-    assert spans[-1] is parent
-    for i in range(CALLBACKS):
-        child = get_one_by_tag(spans, "index", i)
-        assert child.operation_name == "task"
-        assert child.parent_id == parent.context.span_id
-        assert child.context.trace_id == parent.context.trace_id
-    assert tracer.active_span is None
+    check_spans(tracer)
 
 
 def test_concurrent_requests_keep_their_callbacks_apart():

@@ -7,9 +7,7 @@ import asyncio
 from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.contextvars import ContextVarsScopeManager
 
-from ..utils import get_tags_count
-
-STEPS = 4
+from .checks import STEPS, check_span, tag_step
 
 
 async def test_one_span_through_the_pipeline():
@@ -22,7 +20,7 @@ async def test_one_span_through_the_pipeline():
     def step(number):
         span = tracer.active_span
         seen.append((number, span is not None and not span.finished))
-        span.set_tag(f"key{number}", number)
+        tag_step(span, number)
         if number < STEPS:
             loop.call_soon(step, number + 1)
         else:
@@ -34,9 +32,5 @@ async def test_one_span_through_the_pipeline():
     assert tracer.active_span is None
     span = await asyncio.wait_for(finished, timeout=5)
 
-    spans = tracer.finished_spans()
-    assert spans == [span] and span.operation_name == "one"
-    assert get_tags_count(span, "key") == STEPS
-    assert list(span.tags.items()) == [(f"key{n}", n) for n in range(1, STEPS + 1)]
+    check_span(tracer, span)
     assert seen == [(n, True) for n in range(1, STEPS + 1)]
-    assert tracer.active_span is None

@@ -6,9 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from opentracing.mocktracer import MockTracer
 
-from ..utils import get_tags_count
-
-STEPS = 4
+from .checks import STEPS, check_span, tag_step
 
 
 def test_one_span_through_the_pipeline():
@@ -21,7 +19,7 @@ def test_one_span_through_the_pipeline():
         finish = number == STEPS
         with tracer.scope_manager.activate(span, finish):
             seen.append((number, tracer.active_span is span, span.finished))
-            span.set_tag(f"key{number}", number)
+            tag_step(span, number)
             if not finish:
                 executor.submit(step, executor, span, number + 1)
         if finish:
@@ -33,10 +31,5 @@ def test_one_span_through_the_pipeline():
         assert tracer.active_span is None
         assert finished.wait(timeout=5), "the pipeline did not finish in time"
 
-    spans = tracer.finished_spans()
-    assert len(spans) == 1
-    assert spans[0] is span and span.operation_name == "one"
-    assert get_tags_count(span, "key") == STEPS
-    assert list(span.tags.items()) == [(f"key{n}", n) for n in range(1, STEPS + 1)]
+    check_span(tracer, span)
     assert seen == [(n, True, False) for n in range(1, STEPS + 1)]
-    assert tracer.active_span is None

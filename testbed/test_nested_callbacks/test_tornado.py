@@ -9,18 +9,8 @@ from tornado.ioloop import IOLoop
 from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.tornado import TornadoScopeManager, tracer_stack_context
 
-from ..utils import get_tags_count
-
-STEPS = 4
-
-
-def run_on_new_loop(func):
-    """Run the coroutine function ``func`` on a fresh IOLoop, failing after 5 seconds."""
-    loop = IOLoop()
-    try:
-        return loop.run_sync(func, timeout=5)
-    finally:
-        loop.close()
+from ..utils import run_on_new_loop
+from .checks import STEPS, check_span, tag_step
 
 
 def test_one_span_through_the_pipeline():
@@ -31,7 +21,7 @@ def test_one_span_through_the_pipeline():
     def tag_and_pass_on(number, finished):
         span = tracer.active_span
         seen.append((number, span is not None and not span.finished))
-        span.set_tag(f"key{number}", number)
+        tag_step(span, number)
         if number == STEPS:
             span.finish()
             finished.set_result(span)
@@ -60,9 +50,5 @@ def test_one_span_through_the_pipeline():
         return span
 
     span = run_on_new_loop(main)
-    spans = tracer.finished_spans()
-    assert spans == [span] and span.operation_name == "one"
-    assert get_tags_count(span, "key") == STEPS
-    assert list(span.tags.items()) == [(f"key{n}", n) for n in range(1, STEPS + 1)]
+    check_span(tracer, span)
     assert seen == [(n, True) for n in range(1, STEPS + 1)]
-    assert tracer.active_span is None

@@ -6,6 +6,8 @@ import asyncio
 from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.contextvars import ContextVarsScopeManager, no_parent_scope
 
+from .checks import check_detached, check_parentage
+
 
 async def subtask(tracer, name):
     await asyncio.sleep(0.001)
@@ -25,11 +27,8 @@ async def test_subtask_span_is_child_of_the_spawning_span():
         child_span = await asyncio.wait_for(task, timeout=5)
         assert tracer.active_span is scope.span
 
-    child, parent = tracer.finished_spans()
+    child, parent = check_parentage(tracer, ["child", "parent"])
     assert child is child_span and parent is scope.span
-    assert child.parent_id == parent.context.span_id
-    assert child.context.trace_id == parent.context.trace_id
-    assert tracer.active_span is None
 
 
 async def test_subtask_without_parent():
@@ -41,6 +40,4 @@ async def test_subtask_without_parent():
         assert tracer.active_span is scope.span
         detached = await asyncio.wait_for(task, timeout=5)
 
-    assert detached.parent_id is None
-    assert detached.context.trace_id != scope.span.context.trace_id
-    assert [s.operation_name for s in tracer.finished_spans()] == ["detached", "parent"]
+    check_detached(tracer, detached, scope.span)

@@ -5,6 +5,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from opentracing.mocktracer import MockTracer
 
+from .checks import check_parentage
+
 
 def subtask(tracer, parent):
     with tracer.scope_manager.activate(parent, False):
@@ -24,9 +26,4 @@ def test_subtask_span_is_child_of_the_spawning_span():
         # the pool thread was left with no active span
         assert executor.submit(lambda: tracer.active_span).result(timeout=5) is None
 
-    child, parent = tracer.finished_spans()
-    assert (child.operation_name, parent.operation_name) == ("child", "parent")
-    assert child.parent_id == parent.context.span_id
-    assert child.context.trace_id == parent.context.trace_id
-    assert parent.parent_id is None
-    assert tracer.active_span is None
+    check_parentage(tracer, ["child", "parent"])

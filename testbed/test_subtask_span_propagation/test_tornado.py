@@ -8,26 +8,8 @@ from tornado.ioloop import IOLoop
 from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.tornado import TornadoScopeManager, tracer_stack_context
 
-
-def run_on_new_loop(func):
-    """Run the coroutine function ``func`` on a fresh IOLoop, failing after 5 seconds."""
-    loop = IOLoop()
-    try:
-        return loop.run_sync(func, timeout=5)
-    finally:
-        loop.close()
-
-
-def check_parentage(tracer, names):
-    """The finished spans have ``names``, in order, each a child of the last one."""
-    spans = tracer.finished_spans()
-    assert [s.operation_name for s in spans] == names
-    parent = spans[-1]
-    assert parent.parent_id is None
-    for child in spans[:-1]:
-        assert child.parent_id == parent.context.span_id
-        assert child.context.trace_id == parent.context.trace_id
-    assert tracer.active_span is None
+from ..utils import run_on_new_loop
+from .checks import check_detached, check_parentage
 
 
 def test_native_subtask_from_native_coroutine():
@@ -102,7 +84,4 @@ def test_subtask_in_fresh_stack_context_has_no_parent():
         return scope.span, detached
 
     parent, detached = run_on_new_loop(main)
-    assert detached.parent_id is None
-    assert detached.context.trace_id != parent.context.trace_id
-    assert tracer.finished_spans() == [detached, parent]
-    assert tracer.active_span is None
+    check_detached(tracer, detached, parent)
