@@ -59,6 +59,9 @@ def _qualify_mock_span_context(app, what, name, obj, options, signature, return_
         signature = re.sub(
             r"(?<![\w.])SpanContext\b", "opentracing.mocktracer.context.SpanContext", signature
         )
+    elif signature and name.startswith("traced."):
+        # traced's signatures are kept as written (postponed annotations): the API's class.
+        signature = re.sub(r"(?<![\w.])SpanContext\b", "opentracing.SpanContext", signature)
     return signature, return_annotation
 
 

@@ -51,7 +51,9 @@ def trace(
     :param tracer: the tracer to use; by default ``opentracing.global_tracer()``, looked up
         at each call so a tracer installed after decoration is used.
     :param ignore_active_span: start a root span instead of a child of the active span.
-    :param tag_args: names of parameters whose argument values become tags of the span.
+    :param tag_args: names of parameters whose argument values become tags of the span (a
+        single name may be given as a string). Values other than ``str``, ``bool``, ``int``
+        and ``float`` are tagged as their ``repr()``.
     :raises TypeError: the target is not callable, is a class, or ``tag_args`` names a
         parameter the callable does not have.
 
@@ -88,7 +90,8 @@ def _decorate(
         raise TypeError(f"trace() needs a callable, not {target!r}")
     call_target = target if _is_plain_callable(target) else target.__call__
     span_name = name or _default_name(target)
-    make_tags = _tags_factory(call_target, dict(tags or {}), tuple(tag_args))
+    names = (tag_args,) if isinstance(tag_args, str) else tuple(tag_args)
+    make_tags = _tags_factory(call_target, dict(tags or {}), names)
     wrapper = _wrapper_for(call_target)(target, span_name, make_tags, tracer, ignore_active_span)
     functools.update_wrapper(wrapper, target)
     return wrapper

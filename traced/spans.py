@@ -3,9 +3,10 @@ by hand (``start_child_span``), on the global tracer unless one is given."""
 
 from __future__ import annotations
 
+import inspect
 import sys
 from types import TracebackType
-from typing import Any, Dict, List, Optional, Type, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Type, Union
 
 import opentracing as _ot
 from opentracing import Reference, Scope, Span, SpanContext, Tracer
@@ -17,6 +18,9 @@ __all__ = ["active_span", "span", "start_child_span"]
 
 # Handed to the block when the tracer fails to start a span, so the block still runs.
 _NOOP_SPAN = _ot.Tracer().start_span("")
+
+# The keyword arguments span() takes: "tracer" and those of Tracer.start_active_span.
+_START_OPTIONS = frozenset({"tags", "child_of", "references", "ignore_active_span", "start_time"})
 
 
 def _cancelled_type() -> Any:
@@ -45,46 +49,52 @@ class span:
     :param start_time: the span's start, in seconds since the epoch.
     """
 
-    __slots__ = ("_name", "_tags", "_tracer", "_options", "_scope")
+    __slots__ = ("_name", "_tracer", "_options", "_scope")
+    _name: str
+    _tracer: Optional[Tracer]
+    _options: Dict[str, Any]
+    _scope: Optional[Scope]
 
-    def __init__(
-        self,
-        operation_name: str,
-        *,
-        tags: Optional[Dict[str, Any]] = None,
-        tracer: Optional[Tracer] = None,
-        child_of: Union[Span, SpanContext, None] = None,
-        references: Optional[List[Reference]] = None,
-        ignore_active_span: bool = False,
-        start_time: Optional[float] = None,
-    ) -> None:
-        self._name = operation_name
-        self._tags = tags
-        self._tracer = tracer
-        self._scope: Optional[Scope] = None
-        # The common case gives only a name and tags: keep its call to the tracer short.
-        if child_of is None and references is None and not ignore_active_span and start_time is None:
-            self._options: Optional[Dict[str, Any]] = None
-        else:
-            self._options = {
-                "child_of": child_of,
-                "references": references,
-                "ignore_active_span": ignore_active_span,
-                "start_time": start_time,
-            }
+    if TYPE_CHECKING:  # the signature callers see; see _init_signature below for why
+
+        def __init__(
+            self,
+            operation_name: str,
+            *,
+            tags: Optional[Dict[str, Any]] = None,
+            tracer: Optional[Tracer] = None,
+            child_of: Union[Span, SpanContext, None] = None,
+            references: Optional[List[Reference]] = None,
+            ignore_active_span: bool = False,
+            start_time: Optional[float] = None,
+        ) -> None: ...
+
+    else:
+
+        def __init__(self, operation_name, **options):
+            # Six keyword-only parameters with defaults cost CPython about 90 ns a call to
+            # fill in, a large part of what a block may add to a span; taking them as
+            # **options and checking their names only when some are given avoids that.
+            self._name = operation_name
+            self._options = options
+            self._tracer = options.pop("tracer", None) if options else None
+            if options and not _START_OPTIONS.issuperset(options):
+                unknown = ", ".join(sorted(set(options) - _START_OPTIONS))
+                raise TypeError(f"span() got unexpected keyword arguments: {unknown}")
 
     def __enter__(self) -> Span:
         tracer = self._tracer or _ot.tracer
         try:
-            if self._options is None:
-                scope = tracer.start_active_span(self._name, tags=self._tags)
+            if self._options:
+                scope = tracer.start_active_span(self._name, **self._options)
             else:
-                scope = tracer.start_active_span(self._name, tags=self._tags, **self._options)
-            self._scope = scope
-            return scope.span
+                scope = tracer.start_active_span(self._name)
         except Exception as exc:
             report_tracer_error("Tracer.start_active_span", exc)
+            self._scope = None
             return _NOOP_SPAN
+        self._scope = scope
+        return scope.span
 
     def __exit__(
         self,
@@ -113,6 +123,23 @@ class span:
         exc_tb: Optional[TracebackType],
     ) -> None:
         self.__exit__(exc_type, exc_val, exc_tb)
+
+
+def _init_signature(
+    self: Any,
+    operation_name: str,
+    *,
+    tags: Optional[Dict[str, Any]] = None,
+    tracer: Optional[Tracer] = None,
+    child_of: Union[Span, SpanContext, None] = None,
+    references: Optional[List[Reference]] = None,
+    ignore_active_span: bool = False,
+    start_time: Optional[float] = None,
+) -> None:
+    """The documented signature of ``span()``, shown by ``inspect.signature`` and Sphinx."""
+
+
+span.__init__.__signature__ = inspect.signature(_init_signature)  # type: ignore[attr-defined]
 
 
 def start_child_span(

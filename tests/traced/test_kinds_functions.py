@@ -256,6 +256,17 @@ def test_tag_args_bound_by_signature_with_defaults_and_keywords(tracer):
     assert third.tags == {"a": "kw", "b": 2.5, "c": True, "d": "dflt"}
 
 
+def test_tag_args_single_name_as_string(tracer):
+    """A single parameter name given as a string is that name, not its characters."""
+
+    @trace("f", tag_args="user")
+    def f(user, u=1):
+        return user
+
+    f("ann")
+    assert tracer.finished_spans()[0].tags == {"user": "ann"}
+
+
 def test_tag_args_missing_argument_without_default_is_skipped(tracer):
     """A named parameter that was not passed and has no default gives no tag; the call's
     own TypeError is recorded and raised."""
