@@ -5,6 +5,7 @@ when the tracer fails."""
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 
 import pytest
@@ -248,3 +249,21 @@ def test_active_span(tracer):
         assert active_span() is g.span
         assert active_span(own) is o.span
     assert active_span() is None and active_span(own) is None
+
+
+def test_span_signature_is_the_documented_one():
+    """inspect.signature(span) shows the keyword-only options, though __init__ takes **options."""
+    params = inspect.signature(span).parameters
+    assert list(params) == [
+        "operation_name", "tags", "tracer", "child_of", "references",
+        "ignore_active_span", "start_time",
+    ]
+    assert all(p.kind is p.KEYWORD_ONLY for name, p in params.items() if name != "operation_name")
+
+
+def test_span_rejects_unknown_options_at_once(tracer):
+    """A misspelt option is a TypeError when span() is called, and starts nothing."""
+    with pytest.raises(TypeError, match="tagz"):
+        span("x", tagz={"a": 1})
+    assert tracer.finished_spans() == []
+    assert tracer.active_span is None
