@@ -8,7 +8,7 @@ Each library gets a folder ``<repo>/.cache/compat/<name>/`` holding
   ``opentracing`` never is, so the only ``opentracing`` they can import is ours;
 * ``testsite/`` -- extra packages the library's own test suite needs (mock, flaky, ...);
 * ``src/tests/`` -- the ``tests/`` folder of the library's sdist
-  (``pip download --no-deps --no-binary :all:``), for running its own tests;
+  (``pip download --no-deps --no-binary <project>``), for running its own tests;
 * ``installed.json`` -- the marker: written last, it records what was installed, and a
   later run with the same recipe reuses the folder without touching the network.
 
@@ -47,7 +47,8 @@ except ImportError:  # not on Windows: installs there are not guarded against ea
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-CACHE = REPO / ".cache" / "compat"
+# OPENTRACING_COMPAT_CACHE moves the cache elsewhere (to time a cold run, say).
+CACHE = Path(os.environ.get("OPENTRACING_COMPAT_CACHE") or REPO / ".cache" / "compat").resolve()
 GUARD_DIR = HERE / "plugins"
 RECIPE_VERSION = 1  # bump to force a reinstall of every library
 
@@ -167,6 +168,10 @@ def _pip(args: Sequence[str], cwd: Path) -> None:
         if _NETWORK_ERRORS.search(output):
             pytest.skip("PyPI cannot be reached, so this compat test cannot run: " + message)
         raise _PipError(message)
+
+
+def _project(requirement: str) -> str:
+    return re.split(r"[=<>!~\[ ;]", requirement, maxsplit=1)[0]
 
 
 def _assert_no_opentracing(folder: Path) -> None:
@@ -366,7 +371,17 @@ def _install_unlocked(lib: Library) -> InstalledLibrary:
     if lib.sdist:
         sdist_dir = root / "sdist"
         _pip(
-            ["download", "--no-deps", "--no-binary", ":all:", "-d", str(sdist_dir), lib.requirement],
+            # --no-binary for this project only: ":all:" would also build the sdist's build
+            # backend (hatchling, setuptools, ...) from source, for a minute or more.
+            [
+                "download",
+                "--no-deps",
+                "--no-binary",
+                _project(lib.requirement),
+                "-d",
+                str(sdist_dir),
+                lib.requirement,
+            ],
             root,
         )
         _extract_tests(sdist_dir, installed.src, lib)
@@ -398,9 +413,9 @@ def assert_ours(module: object) -> None:
     assert ot is opentracing
     path = Path(opentracing.__file__).resolve()
     assert path.is_relative_to(REPO / "opentracing"), path
-    assert "site-packages" not in path.parts and ".cache" not in path.parts, path
+    assert "site-packages" not in path.parts and not path.is_relative_to(CACHE), path
     module_file = Path(getattr(module, "__file__", "")).resolve()
-    assert ".cache" in module_file.parts, "%s is not the PyPI copy" % module_file
+    assert module_file.is_relative_to(CACHE), "%s is not the PyPI copy" % module_file
 
 
 @pytest.fixture(scope="session")
