@@ -142,6 +142,18 @@ LIBRARIES: Dict[str, Library] = {
 }
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "compat: installs a library from PyPI (deselect with -m 'not compat')"
+    )
+
+
+def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).parent == HERE and "_lib" in " ".join(item.fixturenames):
+            item.add_marker(pytest.mark.compat)
+
+
 class _PipError(Exception):
     pass
 
@@ -164,7 +176,8 @@ def _pip(args: Sequence[str], cwd: Path) -> None:
     )
     if proc.returncode != 0:
         output = (proc.stdout + proc.stderr).strip()
-        message = "%s failed (%d):\n%s" % (" ".join(cmd[2:]), proc.returncode, output)
+        tail = "\n".join(line for line in output.splitlines() if "is ignored" not in line)
+        message = "%s failed (%d):\n%s" % (" ".join(cmd[3:]), proc.returncode, tail[-3000:])
         if _NETWORK_ERRORS.search(output):
             pytest.skip("PyPI cannot be reached, so this compat test cannot run: " + message)
         raise _PipError(message)
