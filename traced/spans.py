@@ -29,6 +29,20 @@ def _cancelled_type() -> Any:
     return None if asyncio is None else asyncio.CancelledError
 
 
+def _init_signature(
+    self: Any,
+    operation_name: str,
+    *,
+    tags: Optional[Dict[str, Any]] = None,
+    tracer: Optional[Tracer] = None,
+    child_of: Union[Span, SpanContext, None] = None,
+    references: Optional[List[Reference]] = None,
+    ignore_active_span: bool = False,
+    start_time: Optional[float] = None,
+) -> None:
+    """The documented signature of ``span()``, shown by ``inspect.signature`` and Sphinx."""
+
+
 class span:
     """Trace a block: starts a span, makes it active, and gives it to the ``as`` target::
 
@@ -55,19 +69,8 @@ class span:
     _options: Dict[str, Any]
     _scope: Optional[Scope]
 
-    if TYPE_CHECKING:  # the signature callers see; see _init_signature below for why
-
-        def __init__(
-            self,
-            operation_name: str,
-            *,
-            tags: Optional[Dict[str, Any]] = None,
-            tracer: Optional[Tracer] = None,
-            child_of: Union[Span, SpanContext, None] = None,
-            references: Optional[List[Reference]] = None,
-            ignore_active_span: bool = False,
-            start_time: Optional[float] = None,
-        ) -> None: ...
+    if TYPE_CHECKING:  # the signature callers see, as inspect.signature shows it too
+        __init__ = _init_signature
 
     else:
 
@@ -123,20 +126,6 @@ class span:
         exc_tb: Optional[TracebackType],
     ) -> None:
         self.__exit__(exc_type, exc_val, exc_tb)
-
-
-def _init_signature(
-    self: Any,
-    operation_name: str,
-    *,
-    tags: Optional[Dict[str, Any]] = None,
-    tracer: Optional[Tracer] = None,
-    child_of: Union[Span, SpanContext, None] = None,
-    references: Optional[List[Reference]] = None,
-    ignore_active_span: bool = False,
-    start_time: Optional[float] = None,
-) -> None:
-    """The documented signature of ``span()``, shown by ``inspect.signature`` and Sphinx."""
 
 
 span.__init__.__signature__ = inspect.signature(_init_signature)  # type: ignore[attr-defined]
