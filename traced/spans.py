@@ -40,7 +40,8 @@ def _init_signature(
     ignore_active_span: bool = False,
     start_time: Optional[float] = None,
 ) -> None:
-    """The documented signature of ``span()``, shown by ``inspect.signature`` and Sphinx."""
+    """The documented signature of ``span()``, shown by ``inspect.signature`` and Sphinx
+    (``span.__init__`` itself takes ``**options``; see there)."""
 
 
 class span:
@@ -69,8 +70,19 @@ class span:
     _options: Dict[str, Any]
     _scope: Optional[Scope]
 
-    if TYPE_CHECKING:  # the signature callers see, as inspect.signature shows it too
-        __init__ = _init_signature
+    if TYPE_CHECKING:  # the signature callers see; _init_signature repeats it for inspect
+
+        def __init__(
+            self,
+            operation_name: str,
+            *,
+            tags: Optional[Dict[str, Any]] = None,
+            tracer: Optional[Tracer] = None,
+            child_of: Union[Span, SpanContext, None] = None,
+            references: Optional[List[Reference]] = None,
+            ignore_active_span: bool = False,
+            start_time: Optional[float] = None,
+        ) -> None: ...
 
     else:
 
