@@ -43,7 +43,6 @@ Usage
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import shutil
@@ -53,6 +52,9 @@ import tempfile
 import time
 from itertools import repeat
 from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from _timing import apply_defaults, calibrate, error_text, exit_status, fmt, gc_paused
+from _timing import nothing, pip_install_target, timing_parser
 
 LINES = [
     ("bare", "bare f()"),
@@ -92,39 +94,18 @@ def _time_spans(tracer: Any, n: int) -> float:
     return time.perf_counter() - start
 
 
-def _calibrate(timer: Callable[[int], float], reset: Callable[[], None], target: float) -> int:
-    """The smallest power-of-ten-ish ``n`` (1, 2, 5, 10, 20, ...) whose batch lasts ``target``."""
-    n = 1
-    while True:
-        for step in (1, 2, 5):
-            reset()
-            if timer(n * step) >= target:
-                return n * step
-        n *= 10
-
-
 def _batches(
     timer: Callable[[int], float], reset: Callable[[], None], target: float, repeats: int
 ) -> List[float]:
     """Seconds per call of each of ``repeats`` calibrated batches."""
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # as timeit does: a collection is not part of the statement's cost
-    try:
-        n = _calibrate(timer, reset, target)
+    with gc_paused():
+        n = calibrate(timer, reset, target)
         result = []
         for _ in range(repeats):
             reset()
             result.append(timer(n) / n)
         reset()
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-        gc.collect()
     return result
-
-
-def _nothing() -> None:
-    pass
 
 
 def _run_sync(job: Callable[[], List[float]]) -> List[float]:
@@ -206,8 +187,8 @@ def _check_active(tracer: Any) -> None:
 def measure_line(key: str, target: float, repeats: int) -> List[float]:
     tracer, runner = _make_case(key)
     if tracer is None:
-        return runner(lambda: _batches(_time_bare, _nothing, target, repeats))
-    reset = getattr(tracer, "reset", _nothing)
+        return runner(lambda: _batches(_time_bare, nothing, target, repeats))
+    reset = getattr(tracer, "reset", nothing)
 
     def job() -> List[float]:
         if key != "noop":
@@ -249,7 +230,7 @@ def child_main(args: argparse.Namespace) -> int:
             results[key] = measure_line(key, args.batch_seconds, args.repeat)
         except Exception as exc:
             results[key] = None
-            errors[key] = f"{type(exc).__name__}: {exc}".splitlines()[0][:120]
+            errors[key] = error_text(exc)
     print(json.dumps({"info": info, "results": results, "errors": errors}))
     return 0
 
@@ -316,24 +297,10 @@ def _our_env() -> Dict[str, str]:
 
 def _install_baseline(folder: str) -> Tuple[Optional[str], Optional[str]]:
     """Install 2.4.0 (and Tornado 5.1.1) into ``folder``: (error, tornado error)."""
-
-    def pip(*packages: str) -> Optional[str]:
-        cmd = [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-               "--no-deps", "--target", folder, *packages]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode == 0:
-            return None
-        lines = [ln for ln in (proc.stderr or proc.stdout).splitlines() if "ERROR" in ln]
-        return "pip install failed: " + (lines[-1] if lines else f"exit {proc.returncode}")
-
-    error = pip(*BASELINE_PACKAGES)
+    error = pip_install_target(folder, BASELINE_PACKAGES)
     if error:
         return error, None
-    return None, pip(BASELINE_TORNADO)
-
-
-def _fmt(value: Optional[float], width: int, digits: int = 1) -> str:
-    return f"{value:>{width}.{digits}f}" if value is not None else f"{'n/a':>{width}}"
+    return None, pip_install_target(folder, [BASELINE_TORNADO])
 
 
 def print_table(columns: List[Column]) -> None:
@@ -357,7 +324,7 @@ def print_table(columns: List[Column]) -> None:
         for col in columns:
             value, bare = col.cell(key), col.cell("bare")
             ratio = value / bare if value is not None and bare else None
-            row += f" {_fmt(value, 12)} {_fmt(ratio, 7, 2)}"
+            row += f" {fmt(value, 12)} {fmt(ratio, 7, 2)}"
             if value is None:
                 notes.append(f"{label} [{col.name}]: n/a: {col.reason(key)}")
         if len(columns) == 2:
@@ -375,24 +342,14 @@ def print_table(columns: List[Column]) -> None:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a short run, e.g. for a smoke test")
-    parser.add_argument("--no-compare", action="store_true", help="measure ours only (no pip)")
-    parser.add_argument("--rounds", type=int, help="child runs per column (default 3, quick 1)")
-    parser.add_argument("--repeat", type=int, help="batches per line per run (default 5, quick 2)")
-    parser.add_argument("--batch-seconds", type=float,
-                        help="length of one batch (default 0.1, quick 0.002)")
+    parser = timing_parser(__doc__, no_compare_help="measure ours only (no pip)",
+                           rounds_help="child runs per column", repeat_help="batches per line per run")
     parser.add_argument("--baseline-dir",
                         help="reuse (or fill) this folder for 2.4.0 instead of a temporary one")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--expect-prefix", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.repeat is None:
-        args.repeat = 2 if args.quick else 5
-    if args.batch_seconds is None:
-        args.batch_seconds = 0.002 if args.quick else 0.1
-    if args.rounds is None:
-        args.rounds = 1 if args.quick else 3
+    apply_defaults(args)
     if args.child:
         return child_main(args)
 
@@ -434,11 +391,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     print("with tracer.start_active_span('x'): pass  -- ns per call, minimum of "
           f"{args.rounds} x {args.repeat} batches of ~{args.batch_seconds}s")
     print_table(columns)
-    missing = [label for key, label in LINES if ours.cell(key) is None]
-    if missing:
-        print(f"error: no figure for our {', '.join(missing)}", file=sys.stderr)
-        return 1
-    return 0
+    return exit_status([label for key, label in LINES if ours.cell(key) is None], whose="our ")
 
 
 if __name__ == "__main__":

@@ -75,6 +75,9 @@ import opentracing  # noqa: E402
 import traced  # noqa: E402
 from traced import trace  # noqa: E402
 
+from _timing import apply_defaults, calibrate, error_text, exit_status, fmt, gc_paused  # noqa: E402
+from _timing import nothing, pip_install_target, timing_parser  # noqa: E402
+
 OTEL_PACKAGES = ["opentelemetry-api"]
 OTU_PACKAGES = ["opentracing-utils==0.23.0", "future"]
 
@@ -159,10 +162,6 @@ def _time_span_cm(fn: Callable[[], Any], n: int) -> float:
     return time.perf_counter() - start
 
 
-def _nothing() -> None:
-    pass
-
-
 class Line:
     """One row of the table: a timer, the callable it runs, and what it is compared with."""
 
@@ -174,7 +173,7 @@ class Line:
         fn: Callable[[], Any],
         ref: Optional[str] = None,
         target: Optional[float] = None,
-        reset: Callable[[], None] = _nothing,
+        reset: Callable[[], None] = nothing,
     ) -> None:
         self.key = key
         self.label = label
@@ -191,24 +190,11 @@ class Line:
         return self.timer(self.fn, n)
 
 
-def _calibrate(line: Line, target: float) -> int:
-    """The smallest ``n`` of 1, 2, 5, 10, 20, ... whose batch lasts ``target`` seconds."""
-    n = 1
-    while True:
-        for step in (1, 2, 5):
-            line.reset()
-            if line.batch(n * step) >= target:
-                return n * step
-        n *= 10
-
-
 def run_lines(lines: List[Line], args: argparse.Namespace, setup: Callable[[Line], None]) -> None:
     """Measure ``lines`` for ``args.rounds`` rounds of ``args.repeat`` batches, in turns.
 
     ``setup(line)`` installs what the line needs (its global tracer) before each turn."""
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # as timeit does: a collection is not part of the statement's cost
-    try:
+    with gc_paused():
         for _round in range(args.rounds):
             for line in lines:
                 if line.error is not None:
@@ -216,17 +202,14 @@ def run_lines(lines: List[Line], args: argparse.Namespace, setup: Callable[[Line
                 try:
                     setup(line)
                     if not line.n:
-                        line.n = _calibrate(line, args.batch_seconds)
+                        line.n = calibrate(line.batch, line.reset, args.batch_seconds)
                     for _ in range(args.repeat):
                         line.reset()
                         line.per_call.append(line.batch(line.n) / line.n)
                     line.reset()
                 except Exception as exc:
-                    line.error = f"{type(exc).__name__}: {exc}".splitlines()[0][:120]
+                    line.error = error_text(exc)
             gc.collect()
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 # --------------------------------------------------------------------------- (a) and (b)
@@ -376,7 +359,7 @@ def compare_child_main(args: argparse.Namespace) -> int:
         try:
             lines.append(Line(key, key, _time_call, make()))
         except Exception as exc:
-            errors[key] = f"{type(exc).__name__}: {exc}".splitlines()[0][:120]
+            errors[key] = error_text(exc)
     if opentracing.global_tracer().__class__ is not opentracing.Tracer:
         errors["ours"] = "the global tracer is not the no-op Tracer"
     run_lines(lines, args, lambda line: None)
@@ -402,12 +385,9 @@ def _pip_target(folder: Path, packages: List[str]) -> Optional[str]:
     done = folder / ".complete"
     if done.exists():
         return None
-    cmd = [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
-           "--no-deps", "--target", str(folder), *packages]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        lines = [ln for ln in (proc.stderr or proc.stdout).splitlines() if "ERROR" in ln]
-        return "pip install failed: " + (lines[-1] if lines else f"exit {proc.returncode}")
+    error = pip_install_target(str(folder), packages)
+    if error:
+        return error
     if (folder / "opentracing").exists():
         return "pip put a copy of opentracing there; refusing to use it"
     done.write_text(" ".join(packages) + "\n")
@@ -464,10 +444,6 @@ def run_compare(args: argparse.Namespace) -> Tuple[Dict[str, Any], Dict[str, flo
 # --------------------------------------------------------------------------- printing
 
 
-def _fmt(value: Optional[float], width: int, digits: int = 1) -> str:
-    return f"{value:>{width}.{digits}f}" if value is not None else f"{'n/a':>{width}}"
-
-
 LABEL_WIDTH = 48
 
 
@@ -492,7 +468,7 @@ def print_ours(lines: List[Line]) -> None:
             continue
         low = min(line.per_call) * 1e9
         median = statistics.median(line.per_call) * 1e9
-        row = f"{label:<{LABEL_WIDTH}} {low:>8.1f} {median:>8.1f} {_fmt(low / bare if bare else None, 7, 2)}"
+        row = f"{label:<{LABEL_WIDTH}} {low:>8.1f} {median:>8.1f} {fmt(low / bare if bare else None, 7, 2)}"
         ref = by_key.get(line.ref) if line.ref else None
         if ref is not None and ref.per_call:
             ratio = low / (min(ref.per_call) * 1e9)
@@ -520,7 +496,7 @@ def print_compare(info: Dict[str, Any], best: Dict[str, float], errors: Dict[str
         if value is None:
             print(f"{label:<{LABEL_WIDTH}} n/a ({errors.get(key, 'no result')})")
             continue
-        row = f"{label:<{LABEL_WIDTH}} {value:>8.1f} {'':>8} {_fmt(value / bare if bare else None, 7, 2)}"
+        row = f"{label:<{LABEL_WIDTH}} {value:>8.1f} {'':>8} {fmt(value / bare if bare else None, 7, 2)}"
         if key in ("otu", "otel") and ours:
             factor = value / ours
             verdict = "ok" if factor >= 10 else "MISSED"
@@ -532,25 +508,14 @@ def print_compare(info: Dict[str, Any], best: Dict[str, float], errors: Dict[str
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="a short run, e.g. for a smoke test")
-    parser.add_argument("--no-compare", action="store_true",
-                        help="skip the side by side (no pip)")
-    parser.add_argument("--rounds", type=int, help="rounds over all lines (default 3, quick 1)")
-    parser.add_argument("--repeat", type=int, help="batches per line per round (default 5, quick 2)")
-    parser.add_argument("--batch-seconds", type=float,
-                        help="length of one batch (default 0.1, quick 0.002)")
+    parser = timing_parser(__doc__, no_compare_help="skip the side by side (no pip)",
+                           rounds_help="rounds over all lines", repeat_help="batches per line per round")
     parser.add_argument("--compare-dir",
                         help="reuse (or fill) this folder for the side-by-side packages "
                              "instead of a temporary one")
     parser.add_argument("--child-compare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.repeat is None:
-        args.repeat = 2 if args.quick else 5
-    if args.batch_seconds is None:
-        args.batch_seconds = 0.002 if args.quick else 0.1
-    if args.rounds is None:
-        args.rounds = 1 if args.quick else 3
+    apply_defaults(args)
     if args.child_compare:
         return compare_child_main(args)
 
@@ -567,11 +532,7 @@ def main(argv: Optional[List[str]] = None) -> int:
           f"~{args.batch_seconds}s; Python {sys.version.split()[0]}")
     print_ours(lines)
     print_compare(info, best, errors, skipped)
-    missing = [line.label for line in lines if not line.per_call]
-    if missing:
-        print(f"error: no figure for {', '.join(missing)}", file=sys.stderr)
-        return 1
-    return 0
+    return exit_status([line.label for line in lines if not line.per_call])
 
 
 if __name__ == "__main__":

@@ -1,13 +1,10 @@
 """ScopeCompatibilityCheckMixin run against every scope manager, each inside the kind of
 execution unit it is made for (thread, asyncio task, greenlet, Tornado IOLoop)."""
 
-import asyncio
 import threading
 import unittest
 
-import gevent
 import pytest
-from tornado.ioloop import IOLoop
 
 from opentracing import Scope, ScopeManager
 from opentracing.harness.scope_check import ScopeCompatibilityCheckMixin
@@ -15,15 +12,9 @@ from opentracing.scope_managers import ThreadLocalScopeManager
 from opentracing.scope_managers.asyncio import AsyncioScopeManager
 from opentracing.scope_managers.contextvars import ContextVarsScopeManager
 from opentracing.scope_managers.gevent import GeventScopeManager
-from opentracing.scope_managers.tornado import TornadoScopeManager, tracer_stack_context
+from opentracing.scope_managers.tornado import TornadoScopeManager
 
-
-def _in_asyncio_task(test_fn):
-    async def main():
-        assert asyncio.current_task() is not None
-        test_fn()
-
-    asyncio.run(main())
+from ._tools import run_in_asyncio_task, run_in_greenlet, run_in_ioloop
 
 
 class TestThreadLocal(ScopeCompatibilityCheckMixin, unittest.TestCase):
@@ -58,7 +49,7 @@ class TestAsyncio(ScopeCompatibilityCheckMixin, unittest.TestCase):
         return AsyncioScopeManager()
 
     def run_test(self, test_fn):
-        _in_asyncio_task(test_fn)
+        run_in_asyncio_task(test_fn)
 
 
 class TestContextVars(ScopeCompatibilityCheckMixin, unittest.TestCase):
@@ -66,7 +57,7 @@ class TestContextVars(ScopeCompatibilityCheckMixin, unittest.TestCase):
         return ContextVarsScopeManager()
 
     def run_test(self, test_fn):
-        _in_asyncio_task(test_fn)
+        run_in_asyncio_task(test_fn)
 
 
 class TestContextVarsInCurrentContext(ScopeCompatibilityCheckMixin, unittest.TestCase):
@@ -84,12 +75,7 @@ class TestGevent(ScopeCompatibilityCheckMixin, unittest.TestCase):
         return GeventScopeManager()
 
     def run_test(self, test_fn):
-        def in_greenlet():
-            assert gevent.getcurrent() is not main
-            test_fn()
-
-        main = gevent.getcurrent()
-        gevent.spawn(in_greenlet).get()  # get() re-raises the greenlet's exception
+        run_in_greenlet(test_fn)
 
 
 class TestTornado(ScopeCompatibilityCheckMixin, unittest.TestCase):
@@ -97,15 +83,7 @@ class TestTornado(ScopeCompatibilityCheckMixin, unittest.TestCase):
         return TornadoScopeManager()
 
     def run_test(self, test_fn):
-        async def main():
-            with tracer_stack_context():
-                test_fn()
-
-        loop = IOLoop(make_current=False)
-        try:
-            loop.run_sync(main)
-        finally:
-            loop.close()
+        run_in_ioloop(test_fn)
 
 
 def test_default_hooks():

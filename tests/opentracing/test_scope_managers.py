@@ -17,41 +17,20 @@ from opentracing.scope_managers.contextvars import ContextVarsScopeManager, no_p
 from opentracing.scope_managers.gevent import GeventScopeManager
 from opentracing.scope_managers.tornado import TornadoScopeManager, tracer_stack_context
 
+from ._tools import run_in_asyncio_task, run_in_greenlet, run_in_ioloop
+
 
 def _direct(fn):
     fn()
 
 
-def _asyncio_task(fn):
-    async def main():
-        fn()
-
-    asyncio.run(main())
-
-
-def _greenlet(fn):
-    gevent.spawn(fn).get()
-
-
-def _ioloop(fn):
-    async def main():
-        with tracer_stack_context():
-            fn()
-
-    loop = IOLoop(make_current=False)
-    try:
-        loop.run_sync(main)
-    finally:
-        loop.close()
-
-
 MANAGERS = [
     pytest.param(ThreadLocalScopeManager, _direct, id="threadlocal"),
-    pytest.param(AsyncioScopeManager, _asyncio_task, id="asyncio"),
+    pytest.param(AsyncioScopeManager, run_in_asyncio_task, id="asyncio"),
     pytest.param(AsyncioScopeManager, _direct, id="asyncio-no-loop"),
-    pytest.param(ContextVarsScopeManager, _asyncio_task, id="contextvars"),
-    pytest.param(GeventScopeManager, _greenlet, id="gevent"),
-    pytest.param(TornadoScopeManager, _ioloop, id="tornado"),
+    pytest.param(ContextVarsScopeManager, run_in_asyncio_task, id="contextvars"),
+    pytest.param(GeventScopeManager, run_in_greenlet, id="gevent"),
+    pytest.param(TornadoScopeManager, run_in_ioloop, id="tornado"),
 ]
 
 

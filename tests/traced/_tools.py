@@ -1,16 +1,39 @@
-"""Test doubles shared by the ``traced`` tests: a MockTracer counting every finish() and
-scope close(), and a minimal ScopeManager that is *not* one of this package's stack
-managers (so ``traced`` must drive it through the public activate/close API only)."""
+"""Test doubles and helpers shared by the ``traced`` tests: a MockTracer counting every
+finish() and scope close(), a minimal ScopeManager that is *not* one of this package's
+stack managers (so ``traced`` must drive it through the public activate/close API only),
+the scope managers the concurrency tests run on, span lookups, and a cancel-while-suspended
+driver for asyncio tasks."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import Counter
-from typing import Optional
+from typing import AsyncIterable, Awaitable, Dict, Optional, Tuple
+
+import pytest
 
 from opentracing import Scope, ScopeManager, Span
 from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers import ThreadLocalScopeManager
+from opentracing.scope_managers.asyncio import AsyncioScopeManager
+from opentracing.scope_managers.contextvars import ContextVarsScopeManager
+from opentracing.scope_managers.gevent import GeventScopeManager
+from opentracing.scope_managers.tornado import TornadoScopeManager
+
+# The scope managers made for asyncio, and every scope manager, by test id.
+ASYNCIO_MANAGERS = {
+    "asyncio": AsyncioScopeManager,
+    "contextvars": ContextVarsScopeManager,
+    "tornado": TornadoScopeManager,
+}
+ALL_MANAGERS = {
+    "threadlocal": ThreadLocalScopeManager,
+    "asyncio": AsyncioScopeManager,
+    "contextvars": ContextVarsScopeManager,
+    "gevent": GeventScopeManager,
+    "tornado": TornadoScopeManager,
+}
 
 
 class PlainScope(Scope):
@@ -98,3 +121,47 @@ class CountingTracer(MockTracer):
         assert self.started, "no span was started"
         for span in self.started:
             assert self.finishes[id(span)] == 1, (span, self.finishes[id(span)])
+
+
+# --- span lookups ----------------------------------------------------------------------
+
+
+def by_name(tracer: MockTracer) -> Dict[str, Span]:
+    """The tracer's finished spans by operation name."""
+    return {s.operation_name: s for s in tracer.finished_spans()}
+
+
+def by_name_and_i(tracer: MockTracer) -> Dict[Tuple[str, object], Span]:
+    """The tracer's finished spans by (operation name, tag ``i`` or None)."""
+    return {(s.operation_name, s.tags.get("i")): s for s in tracer.finished_spans()}
+
+
+# --- asyncio -------------------------------------------------------------------------
+
+CANCEL_WAIT = 10  # seconds: bound on waiting for a task to start and to end, so nothing hangs
+
+
+async def exhaust(iterable: AsyncIterable) -> None:
+    """Iterate an async iterable to its end, dropping the items."""
+    async for _ in iterable:
+        pass
+
+
+async def one_item_then_hang(started: asyncio.Event):
+    """An async generator function: yields 1, then sets ``started`` and awaits (for an hour)
+    inside its own code, so only cancellation ends it."""
+    yield 1
+    started.set()
+    await asyncio.sleep(3600)
+    yield 2
+
+
+async def cancel_once_started(awaitable: Awaitable, started: asyncio.Event) -> asyncio.Future:
+    """Run ``awaitable`` as a task, cancel it once ``started`` is set, and check that the
+    CancelledError reaches whoever awaits the task; returns the (cancelled) task."""
+    task = asyncio.ensure_future(awaitable)
+    await asyncio.wait_for(started.wait(), timeout=CANCEL_WAIT)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=CANCEL_WAIT)
+    return task

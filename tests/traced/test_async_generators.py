@@ -14,15 +14,13 @@ from opentracing.scope_managers.asyncio import AsyncioScopeManager
 from opentracing.scope_managers.contextvars import ContextVarsScopeManager
 from traced import trace
 
+from ._tools import by_name, cancel_once_started, exhaust, one_item_then_hang
+
 
 @pytest.fixture(params=[ContextVarsScopeManager, AsyncioScopeManager], ids=["contextvars", "asyncio"])
 def atracer(request, install_tracer):
     """A global MockTracer with an asyncio-aware scope manager."""
     return install_tracer(MockTracer(request.param()))
-
-
-def by_name(tracer):
-    return {s.operation_name: s for s in tracer.finished_spans()}
 
 
 async def test_span_opens_at_first_anext_and_covers_iteration(atracer):
@@ -202,22 +200,8 @@ async def test_cancellation_while_suspended_inside_generator(atracer):
     tagged cancelled (not error) and the CancelledError reaches the task."""
     entered = asyncio.Event()
 
-    @trace("agen")
-    async def agen():
-        yield 1
-        entered.set()
-        await asyncio.sleep(3600)
-        yield 2
-
-    async def consume():
-        async for _ in agen():
-            pass
-
-    task = asyncio.ensure_future(consume())
-    await asyncio.wait_for(entered.wait(), timeout=10)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await asyncio.wait_for(task, timeout=10)
+    agen = trace("agen")(one_item_then_hang)
+    await cancel_once_started(exhaust(agen(entered)), entered)
     [span] = atracer.finished_spans()
     assert span.tags.get("cancelled") is True
     assert "error" not in span.tags

@@ -14,7 +14,7 @@ from opentracing.mocktracer import MockTracer
 from opentracing.mocktracer.span import MockSpan
 from traced import trace
 
-from ._tools import PlainScope, PlainScopeManager
+from ._tools import PlainScope, PlainScopeManager, cancel_once_started
 
 
 class TracerBroke(RuntimeError):
@@ -247,11 +247,7 @@ async def test_cancelled_coroutine_as_untraced(broken):
         started.set()
         await asyncio.sleep(3600)
 
-    task = asyncio.ensure_future(slow())
-    await asyncio.wait_for(started.wait(), timeout=10)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await asyncio.wait_for(task, timeout=10)
+    task = await cancel_once_started(slow(), started)
     assert task.cancelled()
 
 

@@ -13,43 +13,24 @@ import asyncio
 
 import pytest
 
-import opentracing
-from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.asyncio import AsyncioScopeManager
-from opentracing.scope_managers.contextvars import ContextVarsScopeManager
-from opentracing.scope_managers.tornado import TornadoScopeManager
 from traced import active_span, propagate, span, trace
+
+from ._tools import ASYNCIO_MANAGERS, by_name_and_i
 
 CHILDREN = 100
 WAIT = 30  # seconds: bound on every gather, so nothing hangs
 
-MANAGERS = {
-    "asyncio": AsyncioScopeManager,
-    "contextvars": ContextVarsScopeManager,
-    "tornado": TornadoScopeManager,
-}
 
-
-@pytest.fixture(params=list(MANAGERS))
-def tracer(request):
+@pytest.fixture(params=list(ASYNCIO_MANAGERS))
+def tracer(request, install_mock_tracer):
     """A MockTracer on the given manager, global for the test; no span may be left active."""
-    previous, registered = opentracing.tracer, opentracing.is_tracer_registered
-    tracer = MockTracer(MANAGERS[request.param]())
-    opentracing.set_global_tracer(tracer)
-    try:
-        yield tracer
-        assert tracer.active_span is None
-    finally:
-        opentracing.tracer, opentracing.is_tracer_registered = previous, registered
+    return install_mock_tracer(ASYNCIO_MANAGERS[request.param]())
 
 
 def inherits(tracer):
     """Whether new tasks see the active span by themselves (not so for AsyncioScopeManager)."""
     return not isinstance(tracer.scope_manager, AsyncioScopeManager)
-
-
-def by_key(tracer):
-    return {(s.operation_name, s.tags.get("i")): s for s in tracer.finished_spans()}
 
 
 @trace("leaf", tag_args=["i"])
@@ -75,7 +56,7 @@ async def test_nested_traced_coroutines(tracer):
         return await child(7)
 
     assert await root() == "leaf"
-    spans = by_key(tracer)
+    spans = by_name_and_i(tracer)
     assert spans["leaf", 7].parent_id == spans["child", 7].context.span_id
     assert spans["child", 7].parent_id == spans["root", None].context.span_id
     assert spans["root", None].parent_id is None
@@ -96,7 +77,7 @@ async def test_gathered_children_are_direct_children_of_the_parent(tracer):
         return results
 
     assert await parent() == ["leaf"] * CHILDREN
-    spans = by_key(tracer)
+    spans = by_name_and_i(tracer)
     assert len(spans) == 2 * CHILDREN + 1
     parent_span = spans["parent", None]
     assert parent_span.parent_id is None
@@ -107,22 +88,17 @@ async def test_gathered_children_are_direct_children_of_the_parent(tracer):
     assert active_span() is None
 
 
-async def test_asyncio_manager_tasks_without_propagate_are_roots():
+async def test_asyncio_manager_tasks_without_propagate_are_roots(install_mock_tracer):
     """The documented limit of AsyncioScopeManager: a gathered coroutine not wrapped with
     propagate() starts in a task with no active span, so its span is a root."""
-    previous, registered = opentracing.tracer, opentracing.is_tracer_registered
-    tracer = MockTracer(AsyncioScopeManager())
-    opentracing.set_global_tracer(tracer)
-    try:
-        with span("parent"):
-            await asyncio.wait_for(asyncio.gather(*(child(i) for i in range(10))), WAIT)
-        spans = by_key(tracer)
-        for i in range(10):
-            assert spans["child", i].parent_id is None
-            assert spans["leaf", i].parent_id == spans["child", i].context.span_id
-        assert active_span() is None
-    finally:
-        opentracing.tracer, opentracing.is_tracer_registered = previous, registered
+    tracer = install_mock_tracer(AsyncioScopeManager())
+    with span("parent"):
+        await asyncio.wait_for(asyncio.gather(*(child(i) for i in range(10))), WAIT)
+    spans = by_name_and_i(tracer)
+    for i in range(10):
+        assert spans["child", i].parent_id is None
+        assert spans["leaf", i].parent_id == spans["child", i].context.span_id
+    assert active_span() is None
 
 
 async def test_sibling_tasks_do_not_see_each_others_spans(tracer):
@@ -153,7 +129,7 @@ async def test_async_with_span_in_concurrent_tasks(tracer):
     with span("request") as request:
         run = work if inherits(tracer) else propagate(work)  # captures "request"
         await asyncio.wait_for(asyncio.gather(*(run(i) for i in range(20))), WAIT)
-    spans = by_key(tracer)
+    spans = by_name_and_i(tracer)
     for i in range(20):
         assert spans["block", i].parent_id == request.context.span_id
         assert spans["leaf", i].parent_id == spans["block", i].context.span_id

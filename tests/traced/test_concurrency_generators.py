@@ -10,41 +10,20 @@ import asyncio
 import gevent
 import pytest
 
-import opentracing
-from opentracing.mocktracer import MockTracer
-from opentracing.scope_managers.asyncio import AsyncioScopeManager
-from opentracing.scope_managers.contextvars import ContextVarsScopeManager
 from opentracing.scope_managers.gevent import GeventScopeManager
-from opentracing.scope_managers.tornado import TornadoScopeManager
 from traced import active_span, span, trace
+
+from ._tools import ASYNCIO_MANAGERS
 
 TASKS = 20
 ITEMS = 3
 WAIT = 30  # seconds: bound on every gather/join, so nothing hangs
 
-MANAGERS = {
-    "asyncio": AsyncioScopeManager,
-    "contextvars": ContextVarsScopeManager,
-    "tornado": TornadoScopeManager,
-}
 
-
-def install(manager):
-    previous = opentracing.tracer, opentracing.is_tracer_registered
-    tracer = MockTracer(manager)
-    opentracing.set_global_tracer(tracer)
-    return tracer, previous
-
-
-@pytest.fixture(params=list(MANAGERS))
-def tracer(request):
+@pytest.fixture(params=list(ASYNCIO_MANAGERS))
+def tracer(request, install_mock_tracer):
     """A MockTracer on each asyncio-ready manager, global for the test; nothing left active."""
-    tracer, previous = install(MANAGERS[request.param]())
-    try:
-        yield tracer
-        assert tracer.active_span is None
-    finally:
-        opentracing.tracer, opentracing.is_tracer_registered = previous
+    return install_mock_tracer(ASYNCIO_MANAGERS[request.param]())
 
 
 @trace("produce", tag_args=["i"])
@@ -143,10 +122,10 @@ async def test_one_generator_shared_by_several_tasks(tracer):
     assert active_span() is None
 
 
-def test_generators_consumed_by_concurrent_greenlets():
+def test_generators_consumed_by_concurrent_greenlets(install_mock_tracer):
     """Traced generators consumed by 20 greenlets (GeventScopeManager), switching between
     items: the same separation holds."""
-    tracer, previous = install(GeventScopeManager())
+    tracer = install_mock_tracer(GeventScopeManager())
 
     @trace("consume", tag_args=["i"])
     def consume(i):
@@ -157,11 +136,8 @@ def test_generators_consumed_by_concurrent_greenlets():
                 got.append(value)
         return got
 
-    try:
-        greenlets = [gevent.spawn(consume, i) for i in range(TASKS)]
-        assert len(gevent.joinall(greenlets, timeout=WAIT, raise_error=True)) == TASKS
-        assert [g.value for g in greenlets] == [[i] * ITEMS for i in range(TASKS)]
-        check(tracer, "produce", "make")
-        assert tracer.active_span is None
-    finally:
-        opentracing.tracer, opentracing.is_tracer_registered = previous
+    greenlets = [gevent.spawn(consume, i) for i in range(TASKS)]
+    assert len(gevent.joinall(greenlets, timeout=WAIT, raise_error=True)) == TASKS
+    assert [g.value for g in greenlets] == [[i] * ITEMS for i in range(TASKS)]
+    check(tracer, "produce", "make")
+    assert tracer.active_span is None

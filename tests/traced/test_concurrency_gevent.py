@@ -7,26 +7,19 @@ from __future__ import annotations
 import gevent
 import pytest
 
-import opentracing
-from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.gevent import GeventScopeManager
 from traced import active_span, propagate, span, trace
+
+from ._tools import by_name, by_name_and_i
 
 GREENLETS = 1000
 WAIT = 60  # seconds: joinall timeout, so nothing hangs
 
 
 @pytest.fixture
-def tracer():
+def tracer(install_mock_tracer):
     """A MockTracer on GeventScopeManager, global for the test; nothing left active."""
-    previous, registered = opentracing.tracer, opentracing.is_tracer_registered
-    tracer = MockTracer(GeventScopeManager())
-    opentracing.set_global_tracer(tracer)
-    try:
-        yield tracer
-        assert tracer.active_span is None
-    finally:
-        opentracing.tracer, opentracing.is_tracer_registered = previous, registered
+    return install_mock_tracer(GeventScopeManager())
 
 
 @trace("inner", tag_args=["i"])
@@ -52,7 +45,7 @@ def spawn_all(fn):
 
 
 def check(tracer, parent_id):
-    spans = {(s.operation_name, s.tags.get("i")): s for s in tracer.finished_spans()}
+    spans = by_name_and_i(tracer)
     for i in range(GREENLETS):
         assert spans["worker", i].parent_id == parent_id
         assert spans["inner", i].parent_id == spans["worker", i].context.span_id
@@ -87,7 +80,7 @@ def test_main_greenlet_nested_chain(tracer):
         return worker(5)
 
     assert outer() == 5
-    spans = {s.operation_name: s for s in tracer.finished_spans()}
+    spans = by_name(tracer)
     assert spans["inner"].parent_id == spans["worker"].context.span_id
     assert spans["worker"].parent_id == spans["outer"].context.span_id
     assert spans["outer"].parent_id is None

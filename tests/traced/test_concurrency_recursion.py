@@ -8,37 +8,18 @@ import sys
 
 import pytest
 
-import opentracing
-from opentracing.mocktracer import MockTracer
-from opentracing.scope_managers import ThreadLocalScopeManager
-from opentracing.scope_managers.asyncio import AsyncioScopeManager
 from opentracing.scope_managers.contextvars import ContextVarsScopeManager
-from opentracing.scope_managers.gevent import GeventScopeManager
-from opentracing.scope_managers.tornado import TornadoScopeManager
 from traced import trace
+
+from ._tools import ALL_MANAGERS
 
 DEPTH = 300
 
-MANAGERS = {
-    "threadlocal": ThreadLocalScopeManager,
-    "asyncio": AsyncioScopeManager,
-    "contextvars": ContextVarsScopeManager,
-    "gevent": GeventScopeManager,
-    "tornado": TornadoScopeManager,
-}
 
-
-@pytest.fixture(params=list(MANAGERS))
-def tracer(request):
+@pytest.fixture(params=list(ALL_MANAGERS))
+def tracer(request, install_mock_tracer):
     """A MockTracer on each manager, global for the test; nothing left active."""
-    previous, registered = opentracing.tracer, opentracing.is_tracer_registered
-    tracer = MockTracer(MANAGERS[request.param]())
-    opentracing.set_global_tracer(tracer)
-    try:
-        yield tracer
-        assert tracer.active_span is None
-    finally:
-        opentracing.tracer, opentracing.is_tracer_registered = previous, registered
+    return install_mock_tracer(ALL_MANAGERS[request.param]())
 
 
 def stack_depth():
@@ -81,11 +62,9 @@ def test_a_traced_call_adds_exactly_one_frame(tracer):
     assert len(tracer.finished_spans()) == 1
 
 
-def test_generators_and_coroutines_add_exactly_one_frame():
+def test_generators_and_coroutines_add_exactly_one_frame(install_mock_tracer):
     """The same for generators, coroutines and async generators (ContextVars manager)."""
-    previous, registered = opentracing.tracer, opentracing.is_tracer_registered
-    tracer = MockTracer(ContextVarsScopeManager())
-    opentracing.set_global_tracer(tracer)
+    tracer = install_mock_tracer(ContextVarsScopeManager())
 
     def gen():
         yield stack_depth()
@@ -102,9 +81,6 @@ def test_generators_and_coroutines_add_exactly_one_frame():
             (await agen().__anext__(), await trace(agen)().__anext__()),
         )
 
-    try:
-        depths = [(next(gen()), next(trace(gen)()))] + list(asyncio.run(main()))
-        assert [traced_ - plain for plain, traced_ in depths] == [1, 1, 1]
-        assert tracer.active_span is None
-    finally:
-        opentracing.tracer, opentracing.is_tracer_registered = previous, registered
+    depths = [(next(gen()), next(trace(gen)()))] + list(asyncio.run(main()))
+    assert [traced_ - plain for plain, traced_ in depths] == [1, 1, 1]
+    assert tracer.active_span is None

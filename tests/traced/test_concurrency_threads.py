@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 import opentracing
-from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers import ThreadLocalScopeManager
 from opentracing.scope_managers.contextvars import ContextVarsScopeManager
 from traced import propagate, span, trace
@@ -19,16 +18,9 @@ WAIT = 30  # seconds: the most any barrier or join may wait, so nothing hangs
 
 
 @pytest.fixture(params=[ThreadLocalScopeManager, ContextVarsScopeManager], ids=["threadlocal", "contextvars"])
-def tracer(request):
+def tracer(request, install_mock_tracer):
     """A MockTracer on the given manager, global for the test; no span may be left active."""
-    previous, registered = opentracing.tracer, opentracing.is_tracer_registered
-    tracer = MockTracer(request.param())
-    opentracing.set_global_tracer(tracer)
-    try:
-        yield tracer
-        assert tracer.active_span is None
-    finally:
-        opentracing.tracer, opentracing.is_tracer_registered = previous, registered
+    return install_mock_tracer(request.param())
 
 
 def make_chain(barrier):

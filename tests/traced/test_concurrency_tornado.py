@@ -7,26 +7,19 @@ import pytest
 from tornado import gen
 from tornado.ioloop import IOLoop
 
-import opentracing
-from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.tornado import TornadoScopeManager, tracer_stack_context
 from traced import active_span, span, trace
+
+from ._tools import by_name, by_name_and_i
 
 CHILDREN = 50
 WAIT = 30  # seconds: run_sync timeout, so nothing hangs
 
 
 @pytest.fixture
-def tracer():
+def tracer(install_mock_tracer):
     """A MockTracer on TornadoScopeManager, global for the test; nothing left active."""
-    previous, registered = opentracing.tracer, opentracing.is_tracer_registered
-    tracer = MockTracer(TornadoScopeManager())
-    opentracing.set_global_tracer(tracer)
-    try:
-        yield tracer
-        assert tracer.active_span is None
-    finally:
-        opentracing.tracer, opentracing.is_tracer_registered = previous, registered
+    return install_mock_tracer(TornadoScopeManager())
 
 
 @pytest.fixture
@@ -62,7 +55,7 @@ def test_concurrent_handlers_in_an_ioloop(tracer, io_loop):
         return await gen.multi([handle(i) for i in range(CHILDREN)])
 
     assert io_loop.run_sync(request, timeout=WAIT) == list(range(CHILDREN))
-    spans = {(s.operation_name, s.tags.get("i")): s for s in tracer.finished_spans()}
+    spans = by_name_and_i(tracer)
     root = spans["request", None]
     assert root.parent_id is None
     for i in range(CHILDREN):
@@ -95,7 +88,7 @@ def test_gen_coroutine_and_callbacks_inherit_the_active_span(tracer, io_loop):
         return outer
 
     outer = io_loop.run_sync(main, timeout=WAIT)
-    spans = {s.operation_name: s for s in tracer.finished_spans()}
+    spans = by_name(tracer)
     assert done == ["callback"]
     assert spans["fetch"].parent_id == outer.context.span_id
     assert spans["callback"].parent_id == outer.context.span_id
@@ -112,6 +105,6 @@ def test_tracer_stack_context_starts_fresh(tracer, io_loop):
             assert active_span() is outer
 
     io_loop.run_sync(main, timeout=WAIT)
-    spans = {s.operation_name: s for s in tracer.finished_spans()}
+    spans = by_name(tracer)
     assert spans["fetch"].parent_id is None
     assert spans["outer"].parent_id is None

@@ -13,6 +13,8 @@ from opentracing.scope_managers.asyncio import AsyncioScopeManager
 from opentracing.scope_managers.contextvars import ContextVarsScopeManager
 from traced import trace
 
+from ._tools import by_name, cancel_once_started
+
 
 @pytest.fixture(params=[ContextVarsScopeManager, AsyncioScopeManager], ids=["contextvars", "asyncio"])
 def atracer(request, install_tracer):
@@ -74,7 +76,7 @@ async def test_span_stays_active_across_awaits_and_parents_children(atracer):
     with atracer.start_active_span("outer") as outer:
         parent_span = await parent()
         assert atracer.active_span is outer.span
-    spans = {s.operation_name: s for s in atracer.finished_spans()}
+    spans = by_name(atracer)
     assert parent_span is spans["parent"]
     assert spans["parent"].parent_id == spans["outer"].context.span_id
     assert spans["child"].parent_id == spans["parent"].context.span_id
@@ -109,11 +111,7 @@ async def test_cancellation_is_tagged_cancelled_not_error(atracer):
         entered.set()
         await asyncio.Event().wait()  # never set: only cancellation ends this
 
-    task = asyncio.ensure_future(slow())
-    await asyncio.wait_for(entered.wait(), timeout=10)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await asyncio.wait_for(task, timeout=10)
+    await cancel_once_started(slow(), entered)
     [span] = atracer.finished_spans()
     assert span.tags.get("cancelled") is True
     assert "error" not in span.tags
@@ -134,11 +132,7 @@ async def test_cancellation_inside_nested_traced_coroutines(atracer):
     async def outer():
         await inner()
 
-    task = asyncio.ensure_future(outer())
-    await asyncio.wait_for(entered.wait(), timeout=10)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    await cancel_once_started(outer(), entered)
     spans = atracer.finished_spans()
     assert [s.operation_name for s in spans] == ["inner", "outer"]
     assert all(s.tags.get("cancelled") is True and "error" not in s.tags for s in spans)

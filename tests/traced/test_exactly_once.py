@@ -13,7 +13,14 @@ import pytest
 from opentracing.scope_managers.contextvars import ContextVarsScopeManager
 from traced import trace
 
-from ._tools import CountingStackScopeManager, CountingTracer, PlainScopeManager
+from ._tools import (
+    CountingStackScopeManager,
+    CountingTracer,
+    PlainScopeManager,
+    cancel_once_started,
+    exhaust,
+    one_item_then_hang,
+)
 
 
 class Boom(Exception):
@@ -231,11 +238,7 @@ async def coro_cancelled():
         started.set()
         await asyncio.sleep(3600)
 
-    task = asyncio.ensure_future(c())
-    await asyncio.wait_for(started.wait(), timeout=10)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    await cancel_once_started(c(), started)
 
 
 @trace("ag")
@@ -263,29 +266,14 @@ async def agen_error():
         raise Boom()
 
     with pytest.raises(Boom):
-        async for _ in ag():
-            pass
+        await exhaust(ag())
 
 
 async def agen_cancelled():
     started = asyncio.Event()
 
-    @trace("ag")
-    async def ag():
-        yield 1
-        started.set()
-        await asyncio.sleep(3600)
-        yield 2
-
-    async def consume():
-        async for _ in ag():
-            pass
-
-    task = asyncio.ensure_future(consume())
-    await asyncio.wait_for(started.wait(), timeout=10)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+    ag = trace("ag")(one_item_then_hang)
+    await cancel_once_started(exhaust(ag(started)), started)
 
 
 @pytest.mark.parametrize(

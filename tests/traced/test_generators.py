@@ -13,7 +13,7 @@ from opentracing.scope_managers import ThreadLocalScopeManager
 from opentracing.scope_managers.contextvars import ContextVarsScopeManager
 from traced import trace
 
-from ._tools import PlainScopeManager
+from ._tools import PlainScopeManager, by_name
 
 STACK_MANAGERS = [ThreadLocalScopeManager, ContextVarsScopeManager]
 
@@ -29,10 +29,6 @@ def gtracer(request, install_tracer):
 def stack_tracer(request, install_tracer):
     """A global MockTracer on one of the package's stack scope managers."""
     return install_tracer(MockTracer(request.param()))
-
-
-def by_name(tracer):
-    return {s.operation_name: s for s in tracer.finished_spans()}
 
 
 def test_span_opens_at_first_next_not_at_call(gtracer):

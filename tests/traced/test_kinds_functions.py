@@ -10,11 +10,9 @@ import pytest
 
 from traced import trace
 
+from ._tools import by_name
+
 MODULE = __name__
-
-
-def spans_by_name(tracer):
-    return {s.operation_name: s for s in tracer.finished_spans()}
 
 
 def test_plain_function_bare_decorator(tracer):
@@ -88,7 +86,7 @@ def test_nested_traced_functions_are_parent_and_child(tracer):
         return inner()
 
     inner_span = outer()
-    spans = spans_by_name(tracer)
+    spans = by_name(tracer)
     assert inner_span is spans["inner"]
     assert spans["inner"].parent_id == spans["outer"].context.span_id
     assert tracer.active_span is None
@@ -103,7 +101,7 @@ def test_ignore_active_span_starts_a_root(tracer):
 
     with tracer.start_active_span("outer"):
         f()
-    assert spans_by_name(tracer)["root"].parent_id is None
+    assert by_name(tracer)["root"].parent_id is None
 
 
 class Service:
@@ -308,7 +306,7 @@ def test_tag_args_on_classmethod_in_both_orders(tracer):
 
     C.over(4)
     C.under(x=5)
-    spans = spans_by_name(tracer)
+    spans = by_name(tracer)
     assert spans["over"].tags == {"x": 4}
     assert spans["under"].tags == {"x": 5}
 

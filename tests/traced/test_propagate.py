@@ -21,6 +21,8 @@ from opentracing.scope_managers.contextvars import ContextVarsScopeManager
 from opentracing.scope_managers.gevent import GeventScopeManager
 from traced import active_span, propagate, span, trace
 
+from ._tools import by_name
+
 WAIT = 30  # seconds: bound on every join/result, so nothing hangs
 
 
@@ -193,7 +195,7 @@ async def test_async_function_gives_a_coroutine_function(use_tracer):
         assert await asyncio.wait_for(asyncio.create_task(look()), WAIT) is None
         assert await asyncio.wait_for(asyncio.create_task(propagate(child)(1)), WAIT) == 2
         assert not parent.finished
-    spans = {s.operation_name: s for s in opentracing.global_tracer().finished_spans()}
+    spans = by_name(opentracing.global_tracer())
     assert spans["child"].parent_id == parent.context.span_id
     assert active_span() is None
 

@@ -15,6 +15,8 @@ from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.contextvars import ContextVarsScopeManager
 from traced import active_span, span, start_child_span
 
+from ._tools import by_name, cancel_once_started
+
 
 class Boom(Exception):
     pass
@@ -22,10 +24,6 @@ class Boom(Exception):
 
 class Interrupt(BaseException):
     pass
-
-
-def by_name(tracer):
-    return {s.operation_name: s for s in tracer.finished_spans()}
 
 
 # --- span as a context manager ---------------------------------------------------------
@@ -114,11 +112,7 @@ async def test_cancelled_block_is_tagged_cancelled(install_tracer, use_async_wit
                 started.set()
                 await asyncio.sleep(3600)
 
-    task = asyncio.ensure_future(work())
-    await asyncio.wait_for(started.wait(), timeout=10)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await asyncio.wait_for(task, timeout=10)
+    await cancel_once_started(work(), started)
     [s] = tracer.finished_spans()
     assert s.tags.get("cancelled") is True and "error" not in s.tags
 
