@@ -96,13 +96,12 @@ def test_fetch_sends_trace_headers():
 '''
 
 
-def test_guide_examples_run(tmp_path):
-    pytest.importorskip("gevent")
-    pytest.importorskip("tornado")
-    blocks = python_blocks(GUIDE.read_text(encoding="utf-8"))
-    assert len(blocks) >= 10, "the guide's examples were not found"
-    module = tmp_path / "test_guide_examples.py"
-    module.write_text("\n\n".join(blocks) + FETCH_TEST, encoding="utf-8")
+def run_guide_as_tests(guide: Path, tmp_path: Path, extra: str = "") -> str:
+    """Join the guide's python examples (plus ``extra``) into one test module, run pytest on
+    it in a subprocess, assert it passed, and return its output."""
+    blocks = python_blocks(guide.read_text(encoding="utf-8"))
+    module = tmp_path / f"test_{guide.stem}_examples.py"
+    module.write_text("\n\n".join(blocks) + extra, encoding="utf-8")
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(module)],
         capture_output=True,
@@ -111,21 +110,20 @@ def test_guide_examples_run(tmp_path):
         timeout=300,
     )
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-3000:]
-    assert "2 passed" in proc.stdout, proc.stdout[-3000:]
+    return proc.stdout
+
+
+def test_guide_examples_run(tmp_path):
+    pytest.importorskip("gevent")
+    pytest.importorskip("tornado")
+    assert len(python_blocks(GUIDE.read_text(encoding="utf-8"))) >= 10, "examples not found"
+    out = run_guide_as_tests(GUIDE, tmp_path, FETCH_TEST)
+    assert "2 passed" in out, out[-3000:]
 
 
 def test_traced_guide_examples_run(tmp_path):
     """The traced guide's examples run in order and its test passes with the plugin."""
-    blocks = python_blocks((DOCS / "traced_guide.rst").read_text(encoding="utf-8"))
-    assert len(blocks) >= 8, "the traced guide's examples were not found"
-    module = tmp_path / "test_traced_guide_examples.py"
-    module.write_text("\n\n".join(blocks), encoding="utf-8")
-    proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(module)],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-3000:]
-    assert "1 passed" in proc.stdout, proc.stdout[-3000:]
+    guide = DOCS / "traced_guide.rst"
+    assert len(python_blocks(guide.read_text(encoding="utf-8"))) >= 8, "examples not found"
+    out = run_guide_as_tests(guide, tmp_path)
+    assert "1 passed" in out, out[-3000:]

@@ -74,19 +74,19 @@ class TornadoScopeManager(_ContextVarScopeManager):
 
     _var = _SCOPE
 
-    def activate(self, span: Span, finish_on_close: bool) -> Scope:
-        if not _SKIP_CLOSED:
-            return super().activate(span, finish_on_close)
-        scope = _TornadoScope(self, span, finish_on_close, self.active)
-        scope._token = self._var.set(scope)
-        return scope
+    if _SKIP_CLOSED:  # Tornado 5.1 only; on Tornado 6 the contextvars manager is used as is
 
-    @property
-    def active(self) -> Optional[Scope]:
-        scope = self._var.get()
-        while isinstance(scope, _TornadoScope) and scope.closed:
-            scope = scope._to_restore
-        return scope
+        def activate(self, span: Span, finish_on_close: bool) -> Scope:
+            scope = _TornadoScope(self, span, finish_on_close, self.active)
+            scope._token = self._var.set(scope)
+            return scope
+
+        @property
+        def active(self) -> Optional[Scope]:
+            scope = self._var.get()
+            while isinstance(scope, _TornadoScope) and scope.closed:
+                scope = scope._to_restore
+            return scope
 
 
 class _TracerStackContext:

@@ -9,7 +9,7 @@ Drives its own IOLoop (no pytest-asyncio), so it runs on Tornado 5.1 and 6.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Callable, Dict, Generator, List, Optional
+from typing import Any, Dict, Generator, List, Optional
 
 from tornado import gen, locks, queues
 from tornado.ioloop import IOLoop
@@ -17,20 +17,13 @@ from tornado.ioloop import IOLoop
 from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.tornado import TornadoScopeManager, tracer_stack_context
 
+from ..utils import run_on_new_loop
 from .checks import active_name, check_spans
 
 WORKERS = 4
 TIMEOUT = timedelta(seconds=5)
 Done = queues.Queue  # of (index, active span names the worker saw)
 
-
-def run_on_new_loop(main: Callable[[], Any]) -> Any:
-    """Run coroutine function ``main`` to completion on a fresh IOLoop, at most 10 s."""
-    loop = IOLoop()
-    try:
-        return loop.run_sync(main, timeout=10)
-    finally:
-        loop.close()
 
 
 async def run_subtask(tracer: MockTracer, index: int) -> None:
@@ -84,7 +77,7 @@ def test_replacement_in_callbacks() -> None:
         assert tracer.active_span is None
         return dict(results)
 
-    seen = run_on_new_loop(main)
+    seen = run_on_new_loop(main, timeout=10)
     assert seen == {
         i: [f"initial-{i}", f"task-{i}", f"initial-{i}", f"initial-{i}"] for i in range(WORKERS)
     }

@@ -10,7 +10,7 @@ Drives its own IOLoop (no pytest-asyncio), so it runs on Tornado 5.1 and 6.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Callable, Generator, List
+from typing import Any, Generator, List
 
 from tornado import gen, queues
 from tornado.concurrent import Future
@@ -20,20 +20,13 @@ from opentracing import Format
 from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.tornado import TornadoScopeManager, tracer_stack_context
 
+from ..utils import run_on_new_loop
 from .checks import check_spans, client_span_tags, make_message, server_span_tags
 
 CLIENTS = 6
 SERVERS = 2
 TIMEOUT = timedelta(seconds=5)
 
-
-def run_on_new_loop(main: Callable[[], Any]) -> Any:
-    """Run coroutine function ``main`` to completion on a fresh IOLoop, at most 10 s."""
-    loop = IOLoop()
-    try:
-        return loop.run_sync(main, timeout=10)
-    finally:
-        loop.close()
 
 
 @gen.coroutine
@@ -87,7 +80,7 @@ def test_clients_and_servers_on_ioloop() -> None:
             await stopped.get(timeout=TIMEOUT)
         assert tracer.active_span is None
 
-    run_on_new_loop(main)
+    run_on_new_loop(main, timeout=10)
     assert seen == [None] * (2 * CLIENTS)
     *spans, batch = tracer.finished_spans()
     assert batch.operation_name == "batch" and batch.parent_id is None

@@ -8,7 +8,7 @@ Drives its own IOLoop (no pytest-asyncio), so it runs on Tornado 5.1 and 6.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Callable, Dict, Generator, List
+from typing import Any, Dict, Generator, List
 
 from tornado import gen, locks
 from tornado.concurrent import Future
@@ -17,18 +17,11 @@ from tornado.ioloop import IOLoop
 from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.tornado import TornadoScopeManager, tracer_stack_context
 
+from ..utils import run_on_new_loop
 from .handler import Request, RequestHandler, check_spans, make_request
 
 TIMEOUT = timedelta(seconds=5)
 
-
-def run_on_new_loop(main: Callable[[], Any]) -> Any:
-    """Run coroutine function ``main`` to completion on a fresh IOLoop, at most 10 s."""
-    loop = IOLoop()
-    try:
-        return loop.run_sync(main, timeout=10)
-    finally:
-        loop.close()
 
 
 class Client:
@@ -80,7 +73,7 @@ def test_requests_in_tracer_stack_context_are_roots() -> None:
             assert await wait_all(futures) == [200] * 4
             assert tracer.active_span is scope.span
 
-    run_on_new_loop(main)
+    run_on_new_loop(main, timeout=10)
     *spans, caller = tracer.finished_spans()
     assert caller.operation_name == "caller"
     check_spans(spans, {i: None for i in range(4)})
@@ -104,7 +97,7 @@ def test_requests_follow_their_senders_span() -> None:
         assert await wait_all(futures) == [200] * 6
         assert tracer.active_span is None
 
-    run_on_new_loop(main)
+    run_on_new_loop(main, timeout=10)
     parent_a.finish()
     parent_b.finish()
     check_spans(tracer.finished_spans(), parents)

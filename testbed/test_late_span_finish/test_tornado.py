@@ -18,18 +18,11 @@ from tornado.ioloop import IOLoop
 from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.tornado import TornadoScopeManager, tracer_stack_context
 
+from ..utils import run_on_new_loop
 from .checks import SUBTASKS, FinishAfterChildren, check_spans
 
 TIMEOUT = timedelta(seconds=5)
 
-
-def run_on_new_loop(main: Callable[[], Any]) -> Any:
-    """Run coroutine function ``main`` to completion on a fresh IOLoop, at most 10 s."""
-    loop = IOLoop()
-    try:
-        return loop.run_sync(main, timeout=10)
-    finally:
-        loop.close()
 
 
 class Together:
@@ -85,7 +78,7 @@ def test_parent_finished_after_awaiting_children() -> None:
         assert len(tracer.finished_spans()) == SUBTASKS and not scope.span.finished
         scope.span.finish()
 
-    run_on_new_loop(main)
+    run_on_new_loop(main, timeout=10)
     check_spans(tracer.finished_spans())
 
 
@@ -116,7 +109,7 @@ def test_parent_finished_by_last_child() -> None:
                 await ended.get(timeout=TIMEOUT)
             assert parent.finished
 
-    run_on_new_loop(main)
+    run_on_new_loop(main, timeout=10)
     *spans, last = tracer.finished_spans()
     assert last.operation_name == "unrelated"
     check_spans(spans)
