@@ -1,9 +1,13 @@
-"""MockTracer's propagator for BINARY carriers: a ``bytearray`` holding UTF-8 JSON."""
+"""MockTracer's propagator for BINARY carriers: a ``bytearray`` holding UTF-8 JSON.
+
+OpenTracing 2.4.0 pickled the context instead; unpickling a carrier that came over the
+network can run arbitrary code, so this one writes and reads JSON.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Optional
+from typing import Any
 
 from opentracing.propagation import InvalidCarrierException, SpanContextCorruptedException
 
@@ -28,13 +32,17 @@ class BinaryPropagator(Propagator):
         }
         carrier.extend(json.dumps(data).encode("utf-8"))
 
-    def extract(self, carrier: Any) -> Optional[SpanContext]:  # type: ignore[override]
-        if not isinstance(carrier, (bytes, bytearray)):
+    def extract(self, carrier: Any) -> SpanContext:
+        """The carrier's SpanContext.
+
+        :raises InvalidCarrierException: the carrier is not a bytearray.
+        :raises SpanContextCorruptedException: it does not hold a MockTracer context (an
+            empty one included).
+        """
+        if not isinstance(carrier, bytearray):
             raise InvalidCarrierException(
-                f"a binary carrier must be bytes or a bytearray, not {type(carrier).__name__}"
+                f"a binary carrier must be a bytearray, not {type(carrier).__name__}"
             )
-        if not carrier:  # holds no span data at all, as an empty text carrier
-            return None
         try:
             data = json.loads(bytes(carrier).decode("utf-8"))
             trace_id, span_id, baggage = data["trace_id"], data["span_id"], data["baggage"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from .context import SpanContext
 
@@ -14,7 +14,8 @@ class Propagator:
     :meth:`MockTracer.register_propagator <opentracing.mocktracer.MockTracer.register_propagator>`."""
 
     def inject(self, span_context: SpanContext, carrier: Any) -> None:
-        raise NotImplementedError
+        """Write ``span_context`` into ``carrier``; the base class writes nothing."""
 
-    def extract(self, carrier: Any) -> SpanContext:
-        raise NotImplementedError
+    def extract(self, carrier: Any) -> Optional[SpanContext]:
+        """Read a SpanContext from ``carrier``; the base class finds none (None)."""
+        return None

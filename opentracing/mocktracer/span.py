@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
 
@@ -18,7 +19,9 @@ __all__ = ["LogData", "MockSpan"]
 class MockSpan(Span):
     """A span whose operation name, tags, logs and times are plain attributes.
 
-    ``finish()`` records the span with its tracer once; further calls are ignored.
+    ``finish()`` records the span with its tracer once; further calls are ignored (in
+    OpenTracing 2.4.0 each call recorded it again). ``finish_time`` is -1 until then.
+    ``tags`` is the dict given to the tracer, kept as is, as the API allows.
     """
 
     def __init__(
@@ -35,10 +38,11 @@ class MockSpan(Span):
         self.operation_name = operation_name
         self.start_time = time.time() if start_time is None else start_time
         self.parent_id = parent_id
-        self.tags: Dict[str, Any] = {} if tags is None else dict(tags)
+        self.tags: Dict[str, Any] = {} if tags is None else tags
         self.logs: List[LogData] = []
-        self.finish_time: Optional[float] = None
+        self.finish_time: float = -1
         self.finished = False
+        self._lock = threading.Lock()
 
     @property
     def context(self) -> SpanContext:
@@ -61,7 +65,12 @@ class MockSpan(Span):
         return self
 
     def finish(self, finish_time: Optional[float] = None) -> None:
-        self.tracer._finish_span(self, finish_time)
+        with self._lock:
+            if self.finished:
+                return
+            self.finish_time = time.time() if finish_time is None else finish_time
+            self.finished = True
+        self.tracer._append_finished_span(self)
 
     def set_baggage_item(self, key: str, value: str) -> "MockSpan":
         self._context = self.context.with_baggage_item(key, value)

@@ -31,9 +31,13 @@ __all__ = ["MockTracer"]
 class MockTracer(Tracer):
     """A tracer that keeps every finished span in memory, in finishing order.
 
-    Safe to use from many threads. Ids are consecutive integers starting at 1. Supports
-    TEXT_MAP, HTTP_HEADERS and BINARY propagation; more formats can be registered with
-    :meth:`register_propagator`.
+    Safe to use from many threads. Ids come from one counter starting at 1, as in
+    OpenTracing 2.4.0: a root span takes its span id and then its trace id from it (the
+    first root span has ``span_id`` 1 and ``trace_id`` 2), a child span only its span id.
+    Supports TEXT_MAP, HTTP_HEADERS and BINARY propagation; more formats can be registered
+    with :meth:`register_propagator`. ``extract`` raises
+    :exc:`~opentracing.SpanContextCorruptedException` for a carrier without both ids,
+    an empty one included (the no-op tracer's ``extract`` returns its no-op context).
     """
 
     def __init__(self, scope_manager: Optional[ScopeManager] = None) -> None:
@@ -50,7 +54,7 @@ class MockTracer(Tracer):
 
     def _register_required_propagators(self) -> None:
         self.register_propagator(Format.TEXT_MAP, TextPropagator())
-        self.register_propagator(Format.HTTP_HEADERS, TextPropagator(url_encoding=True))
+        self.register_propagator(Format.HTTP_HEADERS, TextPropagator())
         self.register_propagator(Format.BINARY, BinaryPropagator())
 
     def finished_spans(self) -> List[MockSpan]:
@@ -63,12 +67,9 @@ class MockTracer(Tracer):
         with self._lock:
             self._finished_spans.clear()
 
-    def _finish_span(self, span: MockSpan, finish_time: Optional[float]) -> None:
+    def _append_finished_span(self, span: MockSpan) -> None:
+        """Record ``span`` as finished; called once per span by :meth:`MockSpan.finish`."""
         with self._lock:
-            if span.finished:
-                return
-            span.finish_time = time.time() if finish_time is None else finish_time
-            span.finished = True
             self._finished_spans.append(span)
 
     def _generate_id(self) -> int:
@@ -103,16 +104,16 @@ class MockTracer(Tracer):
             parent = child_of.context if isinstance(child_of, Span) else child_of
         elif references:
             parent = references[0].referenced_context
-        elif not ignore_active_span:
+        if parent is None and not ignore_active_span:
             scope = self._scope_manager.active
             if scope is not None:
                 parent = scope.span.context
         span_id = next(self._ids)
         if isinstance(parent, SpanContext):
-            context = SpanContext(parent.trace_id, span_id, parent.baggage)
+            context = SpanContext(parent.trace_id, span_id, dict(parent.baggage))
             parent_id = parent.span_id
-        else:
-            context = SpanContext(span_id, span_id)
+        else:  # a root span; a context of another tracer cannot be a parent either
+            context = SpanContext(next(self._ids), span_id)
             parent_id = None
         return MockSpan(self, operation_name, context, parent_id, tags, start_time)
 

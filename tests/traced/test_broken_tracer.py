@@ -46,7 +46,7 @@ class SetTagFails(MockTracer):
 
 
 class FinishFails(MockTracer):
-    def _finish_span(self, span, finish_time):
+    def _append_finished_span(self, span):
         raise TracerBroke("finish")
 
 

@@ -181,7 +181,7 @@ def test_span_scope_close_failure_is_reported_not_raised(install_tracer, caplog)
     result, and the failure is logged."""
 
     class FinishFails(MockTracer):
-        def _finish_span(self, span_, finish_time):
+        def _append_finished_span(self, span_):
             raise RuntimeError("finish failed")
 
     tracer = install_tracer(FinishFails())
