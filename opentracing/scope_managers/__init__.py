@@ -5,13 +5,17 @@ demand because each needs its framework."""
 from __future__ import annotations
 
 import threading
-from typing import Optional
+from typing import Optional, Type
 
 from ..scope import Scope
 from ..scope_manager import ScopeManager  # noqa: F401  (OpenTracing 2.x exposes it here)
-from ._stack import _StackScopeManager
+from ._stack import _StackScope, _StackScopeManager
 
 __all__ = ["ThreadLocalScopeManager"]
+
+
+class _ThreadLocalScope(_StackScope):
+    """A scope of :class:`ThreadLocalScopeManager`."""
 
 
 class ThreadLocalScopeManager(_StackScopeManager):
@@ -20,6 +24,8 @@ class ThreadLocalScopeManager(_StackScopeManager):
     Right for code where one request runs on one thread. A span started in one thread
     and carried into another must be activated there again.
     """
+
+    _scope_class: Type[_StackScope] = _ThreadLocalScope
 
     def __init__(self) -> None:
         super().__init__()

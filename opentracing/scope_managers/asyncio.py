@@ -14,6 +14,7 @@ from typing import Optional
 
 from ..scope import Scope
 from . import ThreadLocalScopeManager
+from ._stack import _StackScope
 from .constants import ACTIVE_ATTR
 
 __all__ = ["AsyncioScopeManager"]
@@ -26,8 +27,14 @@ def _current_task() -> Optional["asyncio.Task[object]"]:
         return None
 
 
+class _AsyncioScope(_StackScope):
+    """A scope of :class:`AsyncioScopeManager`."""
+
+
 class AsyncioScopeManager(ThreadLocalScopeManager):
     """Keeps the active scope as an attribute of the running asyncio task."""
+
+    _scope_class = _AsyncioScope
 
     @property
     def active(self) -> Optional[Scope]:
@@ -42,3 +49,17 @@ class AsyncioScopeManager(ThreadLocalScopeManager):
             self._tls_scope.active = scope
         else:
             setattr(task, ACTIVE_ATTR, scope)
+
+    def _get_task(self) -> Optional["asyncio.Task[object]"]:
+        """The running task, or None outside one."""
+        return _current_task()
+
+    def _set_task_scope(
+        self, scope: Optional[Scope], task: Optional["asyncio.Task[object]"] = None
+    ) -> None:
+        """Make ``scope`` the active scope of ``task`` (by default the running one)."""
+        setattr(_current_task() if task is None else task, ACTIVE_ATTR, scope)
+
+    def _get_task_scope(self, task: Optional["asyncio.Task[object]"] = None) -> Optional[Scope]:
+        """The active scope of ``task`` (by default the running one)."""
+        return getattr(_current_task() if task is None else task, ACTIVE_ATTR, None)

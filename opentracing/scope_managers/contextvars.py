@@ -12,7 +12,9 @@ from contextvars import ContextVar
 from typing import Iterator, Optional
 
 from ..scope import Scope
-from ._stack import _StackScopeManager
+from ..scope_manager import ScopeManager  # noqa: F401  (OpenTracing 2.4 exposes it here)
+from ..span import Span
+from ._stack import _StackScope, _StackScopeManager
 
 __all__ = ["ContextVarsScopeManager", "no_parent_scope"]
 
@@ -32,6 +34,14 @@ class _ContextVarScopeManager(_StackScopeManager):
         self._var.set(scope)
 
 
+class _ContextVarsScope(_StackScope):
+    """A scope of :class:`ContextVarsScopeManager`; creating one activates it."""
+
+    def __init__(self, manager: _StackScopeManager, span: Span, finish_on_close: bool) -> None:
+        super().__init__(manager, span, finish_on_close)
+        manager._set_active(self)
+
+
 class ContextVarsScopeManager(_ContextVarScopeManager):
     """Keeps the active scope in a context variable shared by all instances.
 
@@ -40,6 +50,19 @@ class ContextVarsScopeManager(_ContextVarScopeManager):
     :func:`no_parent_scope` to start one without a parent. A scope activated inside a task
     is not seen outside it.
     """
+
+    _scope_class = _ContextVarsScope
+
+    def activate(self, span: Span, finish_on_close: bool) -> Scope:
+        return _ContextVarsScope(self, span, finish_on_close)
+
+    def _set_scope(self, span: Span, finish_on_close: bool) -> Scope:
+        """Activate ``span``; the same as :meth:`activate`."""
+        return _ContextVarsScope(self, span, finish_on_close)
+
+    def _get_scope(self) -> Optional[Scope]:
+        """The active scope; the same as :attr:`active`."""
+        return _SCOPE.get()
 
 
 @contextmanager

@@ -6,7 +6,7 @@ the span to it and activate it there. Requires gevent.
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Optional
 
 try:
     import gevent
@@ -16,10 +16,15 @@ except ImportError as exc:  # pragma: no cover - exercised without gevent instal
     ) from exc
 
 from ..scope import Scope
-from ._stack import _StackScopeManager
+from ..scope_manager import ScopeManager  # noqa: F401  (OpenTracing 2.4 exposes it here)
+from ._stack import _StackScope, _StackScopeManager
 from .constants import ACTIVE_ATTR
 
 __all__ = ["GeventScopeManager"]
+
+
+class _GeventScope(_StackScope):
+    """A scope of :class:`GeventScopeManager`."""
 
 
 class GeventScopeManager(_StackScopeManager):
@@ -29,9 +34,19 @@ class GeventScopeManager(_StackScopeManager):
     greenlet can activate spans as with a thread-local manager.
     """
 
+    _scope_class = _GeventScope
+
     @property
     def active(self) -> Optional[Scope]:
         return getattr(gevent.getcurrent(), ACTIVE_ATTR, None)
 
     def _set_active(self, scope: Optional[Scope]) -> None:
         setattr(gevent.getcurrent(), ACTIVE_ATTR, scope)
+
+    def _get_greenlet_scope(self, greenlet: Any = None) -> Optional[Scope]:
+        """The active scope of ``greenlet`` (by default the current one)."""
+        return getattr(gevent.getcurrent() if greenlet is None else greenlet, ACTIVE_ATTR, None)
+
+    def _set_greenlet_scope(self, scope: Optional[Scope], greenlet: Any = None) -> None:
+        """Make ``scope`` the active scope of ``greenlet`` (by default the current one)."""
+        setattr(gevent.getcurrent() if greenlet is None else greenlet, ACTIVE_ATTR, scope)
