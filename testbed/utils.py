@@ -61,3 +61,18 @@ def run_on_new_loop(func: Callable[[], Any], timeout: float = 5.0) -> Any:
         return loop.run_sync(func, timeout=timeout)
     finally:
         loop.close()
+
+
+def tornado6_only(why: str) -> Any:
+    """A pytest mark skipping a Tornado scenario on Tornado < 6, saying ``why``.
+
+    On Tornado < 6 TornadoScopeManager behaves as OpenTracing 2.4's: everything started in
+    one tracer_stack_context() shares one request context, outside it scopes are
+    thread-local, and asyncio steps of native coroutines (Tornado 5) are not wrapped by
+    stack contexts. Scenarios that need each task to have its own stack run on Tornado 6."""
+    import pytest
+    import tornado
+
+    return pytest.mark.skipif(
+        tornado.version_info < (6,), reason=f"needs per-task scope stacks (Tornado 6): {why}"
+    )

@@ -17,7 +17,7 @@ from tornado.ioloop import IOLoop
 from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.tornado import TornadoScopeManager, tracer_stack_context
 
-from ..utils import run_on_new_loop
+from ..utils import run_on_new_loop, tornado6_only
 from .handler import Request, RequestHandler, check_spans, make_request
 
 TIMEOUT = timedelta(seconds=5)
@@ -60,6 +60,9 @@ async def wait_all(futures: List[Future]) -> List[int]:
     return await gen.with_timeout(TIMEOUT, gen.multi(futures))  # type: ignore[no-any-return]
 
 
+@tornado6_only(
+    'requests in flight together in one tracer_stack_context() each keep their own span'
+)
 def test_requests_in_tracer_stack_context_are_roots() -> None:
     """With a span active but tracer_stack_context() around send(), requests get a trace
     each, and the caller's span is untouched."""
@@ -79,6 +82,9 @@ def test_requests_in_tracer_stack_context_are_roots() -> None:
     check_spans(spans, {i: None for i in range(4)})
 
 
+@tornado6_only(
+    'requests in flight together each keep their own span, outside any tracer_stack_context()'
+)
 def test_requests_follow_their_senders_span() -> None:
     """Requests sent alternately under two parents, all in flight together, each end up
     under the parent that was active when it was sent."""

@@ -18,7 +18,7 @@ from tornado.ioloop import IOLoop
 from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.tornado import TornadoScopeManager, tracer_stack_context
 
-from ..utils import run_on_new_loop
+from ..utils import run_on_new_loop, tornado6_only
 from .checks import SUBTASKS, FinishAfterChildren, check_spans
 
 TIMEOUT = timedelta(seconds=5)
@@ -63,6 +63,9 @@ def generator_subtask(
     done()
 
 
+@tornado6_only(
+    'native subtasks inherit a scope closed before they run'
+)
 def test_parent_finished_after_awaiting_children() -> None:
     """The coroutine that started the subtasks awaits them, then finishes the parent."""
     tracer = MockTracer(TornadoScopeManager())
@@ -82,6 +85,9 @@ def test_parent_finished_after_awaiting_children() -> None:
     check_spans(tracer.finished_spans())
 
 
+@tornado6_only(
+    'subtasks with open spans run side by side in one tracer_stack_context()'
+)
 def test_parent_finished_by_last_child() -> None:
     """Started from inside another span but on a fresh stack (tracer_stack_context());
     nobody waits for the subtasks for the parent: the last one to finish finishes it."""

@@ -10,7 +10,12 @@ from tornado.ioloop import IOLoop
 from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.tornado import TornadoScopeManager, tracer_stack_context
 
-from ..utils import get_one_by_operation_name, parents_and_children, run_on_new_loop
+from ..utils import (
+    get_one_by_operation_name,
+    parents_and_children,
+    run_on_new_loop,
+    tornado6_only,
+)
 from .checks import CALLBACKS, check_spans, task_tags
 
 
@@ -44,6 +49,9 @@ def start_tasks(tracer, count, **tags):
     return dones
 
 
+@tornado6_only(
+    'callbacks with open spans run side by side in one tracer_stack_context()'
+)
 def test_callbacks_are_children_of_the_parent():
     """Every callback's span is a direct child of the parent, which finishes last."""
     tracer = MockTracer(TornadoScopeManager())
@@ -59,6 +67,9 @@ def test_callbacks_are_children_of_the_parent():
     check_spans(tracer)
 
 
+@tornado6_only(
+    'callbacks with open spans run side by side, and the request coroutine yields inside tracer_stack_context()'
+)
 def test_concurrent_requests_keep_their_callbacks_apart():
     """Two requests, each handled in its own ``tracer_stack_context()`` at the same time:
     each request's callbacks are children of that request's span only."""
