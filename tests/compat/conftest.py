@@ -78,6 +78,11 @@ class Library:
     # top-level entries of site/ to delete after installing (a stray ``tests`` package)
     drop: Tuple[str, ...] = ()
     recipe: int = field(default=RECIPE_VERSION)
+    # take the tests from the ``tests`` package that the library's wheel installs into
+    # site/ (moved to src/tests), for a library published without an sdist
+    wheel_tests: bool = False
+    # folders under plugins/ put on the subprocess's PYTHONPATH (test-only shims)
+    shims: Tuple[str, ...] = ()
 
 
 LIBRARIES: Dict[str, Library] = {
@@ -137,6 +142,55 @@ LIBRARIES: Dict[str, Library] = {
             ),
             # opentelemetry.test.mock_textmap, used by the shim's test_shim.py
             test_deps=("opentelemetry-test-utils==0.66b1",),
+        ),
+        Library(
+            name="signalfx-tracing",
+            requirement="signalfx-tracing==2.2.0",
+            module="signalfx_tracing",
+            deps=(
+                # its Tornado instrumentation: a fork of tornado-opentracing (module
+                # tornado_opentracing) that uses our TornadoScopeManager and
+                # tracer_stack_context on Tornado < 6
+                "signalfx-instrumentation-tornado==1.2.0",
+                # Tornado 5.1 in this site/, ahead of the virtualenv's Tornado 6
+                "tornado==5.1.1",
+                "wrapt==1.17.3",
+                "six==1.17.0",
+            ),
+            test_deps=("mock==5.2.0",),
+            test_patches=(
+                (
+                    "unit/libraries/tornado_/helpers/_test_case.py",
+                    "class AsyncHTTPTestCase(tornado.testing.AsyncHTTPTestCase):\n",
+                    "class AsyncHTTPTestCase(tornado.testing.AsyncHTTPTestCase):\n"
+                    "    runTest = None  # pytest 8 collects it with methodName='runTest'\n",
+                ),
+            ),
+            # published as a wheel only; the wheel installs its tests as a ``tests`` package
+            sdist=False,
+            wheel_tests=True,
+            shims=("old_tornado",),
+        ),
+        Library(
+            name="starlette-opentracing",
+            requirement="Starlette-OpenTracing==0.1.0",
+            module="starlette_opentracing",
+            deps=(
+                "starlette==0.47.3",
+                "anyio==4.11.0",
+                "sniffio==1.3.1",
+                "typing_extensions==4.16.0",
+                "idna==3.20",
+                # starlette.testclient (its tests), and a real server for ours
+                "httpx==0.28.1",
+                "httpcore==1.0.9",
+                "h11==0.16.0",
+                "certifi==2026.10.19.post1",
+                "uvicorn==0.35.0",
+                "click==8.5.1",
+            ),
+            # its sdist installs its test modules as a top-level ``tests`` package
+            drop=("tests",),
         ),
     )
 }
@@ -214,6 +268,10 @@ def _extract_tests(sdist_dir: Path, dest: Path, lib: Library) -> None:
             tar.extractall(dest, members=members, filter="data")
         except TypeError:  # a Python without extraction filters
             tar.extractall(dest, members=members)
+    _prepare_tests(dest, lib)
+
+
+def _prepare_tests(dest: Path, lib: Library) -> None:
     for filename, old, new in lib.test_patches:
         path = dest / "tests" / filename
         text = path.read_text(encoding="utf-8")
@@ -248,7 +306,10 @@ class InstalledLibrary:
         env = {
             k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "PYTHON"))
         }
-        env["PYTHONPATH"] = os.pathsep.join([str(self.site), str(self.testsite), str(GUARD_DIR)])
+        shims = [str(GUARD_DIR / shim) for shim in self.spec.shims]
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(self.site), str(self.testsite), str(GUARD_DIR), *shims]
+        )
         env["PYTHONDONTWRITEBYTECODE"] = "1"
         env["COMPAT_OPENTRACING_ROOT"] = str(REPO)
         env["COMPAT_LIBRARY_MODULE"] = self.spec.module
@@ -256,9 +317,14 @@ class InstalledLibrary:
         return env
 
     def run_own_tests(
-        self, args: Sequence[str], tmp_path: Path, timeout: float = 240
+        self,
+        args: Sequence[str],
+        tmp_path: Path,
+        timeout: float = 240,
+        cwd: "Path | None" = None,
     ) -> "SuiteResult":
-        """Run the library's own tests (``src/tests``) with pytest in a subprocess."""
+        """Run the library's own tests (``src/tests``) with pytest in a subprocess (or,
+        with ``cwd=REPO``, tests of ours that must run on this library's site/ alone)."""
         junit = tmp_path / "junit.xml"
         guard_report = tmp_path / "guard.json"
         env = self.subprocess_env()
@@ -281,7 +347,7 @@ class InstalledLibrary:
         ]
         proc = subprocess.run(
             cmd,
-            cwd=self.src,
+            cwd=self.src if cwd is None else cwd,
             env=env,
             capture_output=True,
             text=True,
@@ -364,6 +430,9 @@ def _install_unlocked(lib: Library) -> InstalledLibrary:
     installed = InstalledLibrary(lib, root)
     marker = root / "installed.json"
     recipe = asdict(lib)
+    for key in ("wheel_tests", "shims"):  # added later: left out at their defaults, so
+        if not recipe[key]:  # that the folders installed before stay valid
+            del recipe[key]
     recipe = json.loads(json.dumps(recipe))  # tuples -> lists, as read back from JSON
     if marker.exists():
         try:
@@ -375,6 +444,10 @@ def _install_unlocked(lib: Library) -> InstalledLibrary:
         shutil.rmtree(root)
     root.mkdir(parents=True)
     _pip(["install", "--no-deps", "--target", str(installed.site), lib.requirement, *lib.deps], root)
+    if lib.wheel_tests:
+        installed.src.mkdir()
+        shutil.move(str(installed.site / "tests"), str(installed.src / "tests"))
+        _prepare_tests(installed.src, lib)
     for name in lib.drop:
         victim = installed.site / name
         if victim.is_dir():
@@ -449,6 +522,16 @@ def flask_opentracing_lib() -> Iterator[InstalledLibrary]:
 @pytest.fixture(scope="session")
 def otel_shim_lib() -> Iterator[InstalledLibrary]:
     yield from _library("opentelemetry-opentracing-shim")
+
+
+@pytest.fixture(scope="session")
+def signalfx_tracing_lib() -> Iterator[InstalledLibrary]:
+    yield from _library("signalfx-tracing")
+
+
+@pytest.fixture(scope="session")
+def starlette_opentracing_lib() -> Iterator[InstalledLibrary]:
+    yield from _library("starlette-opentracing")
 
 
 @pytest.fixture
