@@ -19,7 +19,7 @@ setup(
     install_requires=[],
     extras_require={
         "gevent": ["gevent>=21"],
-        "tornado": ["tornado>=5.1"],
+        "tornado": ["tornado>=4.5"],
         "tests": [
             "pytest>=7",
             "pytest-asyncio>=0.23",

@@ -27,7 +27,7 @@ class Tracer:
     no tracer configured pays almost nothing.
     """
 
-    _supported_formats = (Format.TEXT_MAP, Format.BINARY, Format.HTTP_HEADERS)
+    _supported_formats = [Format.TEXT_MAP, Format.BINARY, Format.HTTP_HEADERS]
 
     def __init__(self, scope_manager: Optional[ScopeManager] = None) -> None:
         self._scope_manager = ScopeManager() if scope_manager is None else scope_manager
