@@ -1,4 +1,6 @@
-"""The scope shared by every manager in this package: a linked stack of activations."""
+"""The stack of scopes shared by every manager in this package (public as
+:class:`~opentracing.scope_managers.StackScopeManager` and
+:class:`~opentracing.scope_managers.StackScope`)."""
 
 from __future__ import annotations
 
@@ -8,47 +10,96 @@ from ..scope import Scope
 from ..scope_manager import ScopeManager
 from ..span import Span
 
-__all__: "list[str]" = []
+__all__ = ["StackScope", "StackScopeManager"]
 
 
-class _StackScope(Scope):
-    """A scope that remembers the one it replaced and restores it on close.
+class StackScope(Scope):
+    """A scope that remembers the scope it replaced and restores it when closed.
 
-    Only the active scope can be closed: closing any other scope (one already closed, or
-    an outer one while an inner one is active) does nothing, so the stack can never be left
-    pointing at a closed scope. The previous scope is restored before the span is finished,
-    so a span whose ``finish`` raises still leaves the right scope active.
+    Only the active scope can be closed with :meth:`close`: closing any other scope (one
+    already closed, or an outer one while an inner one is active) does nothing, as in
+    OpenTracing 2.4. :meth:`end` closes a scope wherever it is in the stack. The previous
+    scope is restored before the span is finished, so a span whose ``finish`` raises still
+    leaves the right scope active.
     """
 
-    def __init__(self, manager: "_StackScopeManager", span: Span, finish_on_close: bool) -> None:
+    _closed = False
+
+    def __init__(self, manager: "StackScopeManager", span: Span, finish_on_close: bool) -> None:
         self._manager = manager
         self._span = span
         self._finish_on_close = finish_on_close
         self._to_restore = manager.active
 
+    @property
+    def previous(self) -> Optional[Scope]:
+        """The scope that was active when this one was activated."""
+        return self._to_restore
+
     def close(self) -> None:
-        manager: _StackScopeManager = self._manager  # type: ignore[assignment]
+        manager: StackScopeManager = self._manager  # type: ignore[assignment]
         if manager.active is not self:
             return
-        manager._set_active(self._to_restore)
+        self._closed = True
+        manager.set_active(self._to_restore)
+        if self._finish_on_close:
+            self._span.finish()
+
+    def end(self) -> None:
+        """Close this scope even when scopes activated after it are still open above it.
+
+        When this scope is active, or below the active one in the stack, the scope that was
+        active when this one was activated becomes active again; the scopes above it are
+        left open but are no longer active. When it is not in the active stack at all (another task or
+        coroutine sharing the manager unwound past it), the active scope is left alone.
+        Either way the span is finished if ``finish_on_close`` was given, exactly once:
+        a second ``end`` or ``close`` does nothing.
+        """
+        if self._closed:
+            return
+        manager: StackScopeManager = self._manager  # type: ignore[assignment]
+        scope = manager.active
+        if scope is self:
+            self.close()
+            return
+        while scope is not self and isinstance(scope, StackScope):
+            scope = scope._to_restore
+        self._closed = True
+        if scope is self:
+            manager.set_active(self._to_restore)
         if self._finish_on_close:
             self._span.finish()
 
 
-class _StackScopeManager(ScopeManager):
-    """A manager whose scopes form a stack of :attr:`_scope_class` instances.
+class StackScopeManager(ScopeManager):
+    """Base class of scope managers whose scopes form a stack of :class:`StackScope`.
 
-    Subclasses say where the top of the stack lives (a thread-local, a context variable,
-    a task or greenlet attribute) by implementing :attr:`active` and :meth:`_set_active`,
-    and name their scope class as OpenTracing 2.4.0 did (``_ThreadLocalScope``, ...).
+    A subclass says where the top of the stack lives (a thread-local, a context variable,
+    a task or greenlet attribute) by implementing :attr:`active` and :meth:`set_active`;
+    it may name its own :class:`StackScope` subclass in ``_scope_class``. In return it
+    gets :meth:`activate` and :meth:`swap`, which lets code that suspends and resumes (a
+    generator, say) keep a stack of scopes of its own, and ``traced`` gives its traced
+    generators and leaked-scope clean-up the same guarantees as on this package's managers.
     """
 
-    _scope_class: Type[_StackScope] = _StackScope
+    _scope_class: Type[StackScope] = StackScope
 
     def activate(self, span: Span, finish_on_close: bool) -> Scope:
         scope = self._scope_class(self, span, finish_on_close)
-        self._set_active(scope)
+        self.set_active(scope)
         return scope
 
-    def _set_active(self, scope: Optional[Scope]) -> None:
+    def set_active(self, scope: Optional[Scope]) -> None:
+        """Make ``scope`` the top of the stack, closing and finishing nothing."""
         raise NotImplementedError
+
+    def swap(self, scope: Optional[Scope]) -> Optional[Scope]:
+        """Make ``scope`` the top of the stack and return the scope that was there."""
+        previous = self.active
+        self.set_active(scope)
+        return previous
+
+
+# The names these classes had before they were public.
+_StackScope = StackScope
+_StackScopeManager = StackScopeManager

@@ -14,7 +14,7 @@ from typing import Optional
 
 from ..scope import Scope
 from . import ThreadLocalScopeManager
-from ._stack import _StackScope
+from ._stack import StackScope
 from .constants import ACTIVE_ATTR
 
 __all__ = ["AsyncioScopeManager"]
@@ -27,7 +27,7 @@ def _current_task() -> Optional["asyncio.Task[object]"]:
         return None
 
 
-class _AsyncioScope(_StackScope):
+class _AsyncioScope(StackScope):
     """A scope of :class:`AsyncioScopeManager`."""
 
 
@@ -43,7 +43,7 @@ class AsyncioScopeManager(ThreadLocalScopeManager):
             return getattr(self._tls_scope, "active", None)
         return getattr(task, ACTIVE_ATTR, None)
 
-    def _set_active(self, scope: Optional[Scope]) -> None:
+    def set_active(self, scope: Optional[Scope]) -> None:
         task = _current_task()
         if task is None:
             self._tls_scope.active = scope

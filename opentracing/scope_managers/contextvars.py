@@ -14,14 +14,14 @@ from typing import Iterator, Optional
 from ..scope import Scope
 from ..scope_manager import ScopeManager  # noqa: F401  (OpenTracing 2.4 exposes it here)
 from ..span import Span
-from ._stack import _StackScope, _StackScopeManager
+from ._stack import StackScope, StackScopeManager
 
 __all__ = ["ContextVarsScopeManager", "no_parent_scope"]
 
 _SCOPE: ContextVar[Optional[Scope]] = ContextVar("opentracing_active_scope", default=None)
 
 
-class _ContextVarScopeManager(_StackScopeManager):
+class _ContextVarScopeManager(StackScopeManager):
     """A stack-of-scopes manager whose top lives in one context variable."""
 
     _var: ContextVar[Optional[Scope]] = _SCOPE
@@ -30,16 +30,16 @@ class _ContextVarScopeManager(_StackScopeManager):
     def active(self) -> Optional[Scope]:
         return self._var.get()
 
-    def _set_active(self, scope: Optional[Scope]) -> None:
+    def set_active(self, scope: Optional[Scope]) -> None:
         self._var.set(scope)
 
 
-class _ContextVarsScope(_StackScope):
+class _ContextVarsScope(StackScope):
     """A scope of :class:`ContextVarsScopeManager`; creating one activates it."""
 
-    def __init__(self, manager: _StackScopeManager, span: Span, finish_on_close: bool) -> None:
+    def __init__(self, manager: StackScopeManager, span: Span, finish_on_close: bool) -> None:
         super().__init__(manager, span, finish_on_close)
-        manager._set_active(self)
+        manager.set_active(self)
 
 
 class ContextVarsScopeManager(_ContextVarScopeManager):

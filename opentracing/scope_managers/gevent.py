@@ -17,17 +17,17 @@ except ImportError as exc:  # pragma: no cover - exercised without gevent instal
 
 from ..scope import Scope
 from ..scope_manager import ScopeManager  # noqa: F401  (OpenTracing 2.4 exposes it here)
-from ._stack import _StackScope, _StackScopeManager
+from ._stack import StackScope, StackScopeManager
 from .constants import ACTIVE_ATTR
 
 __all__ = ["GeventScopeManager"]
 
 
-class _GeventScope(_StackScope):
+class _GeventScope(StackScope):
     """A scope of :class:`GeventScopeManager`."""
 
 
-class GeventScopeManager(_StackScopeManager):
+class GeventScopeManager(StackScopeManager):
     """Keeps the active scope as an attribute of ``gevent.getcurrent()``.
 
     Works in the main greenlet too (the hub-less main thread), so code outside any spawned
@@ -40,7 +40,7 @@ class GeventScopeManager(_StackScopeManager):
     def active(self) -> Optional[Scope]:
         return getattr(gevent.getcurrent(), ACTIVE_ATTR, None)
 
-    def _set_active(self, scope: Optional[Scope]) -> None:
+    def set_active(self, scope: Optional[Scope]) -> None:
         setattr(gevent.getcurrent(), ACTIVE_ATTR, scope)
 
     def _get_greenlet_scope(self, greenlet: Any = None) -> Optional[Scope]:

@@ -52,7 +52,7 @@ except ImportError as exc:  # pragma: no cover - exercised without tornado insta
 
 from ..scope import Scope
 from ..span import Span
-from . import ThreadLocalScopeManager
+from . import StackScope, ThreadLocalScopeManager
 
 # Scope and ThreadLocalScopeManager are importable from here too, as in OpenTracing 2.4.
 __all__ = [
@@ -254,10 +254,10 @@ class TornadoScopeManager(ThreadLocalScopeManager):
             context.active = scope
             return scope
 
-        def _set_active(self, scope: Optional[Scope]) -> None:
+        def set_active(self, scope: Optional[Scope]) -> None:
             context = self._get_context()
             if context is None:
-                super()._set_active(scope)
+                super().set_active(scope)
             else:
                 context.active = scope
 
@@ -276,7 +276,7 @@ class TornadoScopeManager(ThreadLocalScopeManager):
             _SCOPE.set(scope)
             return scope
 
-        def _set_active(self, scope: Optional[Scope]) -> None:
+        def set_active(self, scope: Optional[Scope]) -> None:
             _SCOPE.set(scope)
 
         @property
@@ -284,43 +284,9 @@ class TornadoScopeManager(ThreadLocalScopeManager):
             return _SCOPE.get()
 
 
-class _TornadoScope(Scope):
-    """A scope of :class:`TornadoScopeManager` that restores the one it replaced.
-
-    Closing it does nothing unless it is the active scope where it is closed (on
-    Tornado < 6, in the current request context); otherwise the replaced scope is made
-    active again and then, if asked, the span is finished.
-    """
-
-    def __init__(
-        self,
-        manager: TornadoScopeManager,
-        span: Span,
-        finish_on_close: bool,
-    ) -> None:
-        super().__init__(manager, span)
-        self._finish_on_close = finish_on_close
-        self._to_restore = manager.active
-
-    if _USES_STACK_CONTEXT:
-
-        def close(self) -> None:
-            manager: TornadoScopeManager = self._manager  # type: ignore[assignment]
-            context = manager._get_context()
-            if context is None or context.active is not self:
-                return
-            context.active = self._to_restore
-            if self._finish_on_close:
-                self._span.finish()
-
-    else:
-
-        def close(self) -> None:
-            if _SCOPE.get() is not self:
-                return
-            _SCOPE.set(self._to_restore)
-            if self._finish_on_close:
-                self._span.finish()
+class _TornadoScope(StackScope):
+    """A scope of :class:`TornadoScopeManager` activated in a request context (Tornado < 6)
+    or in the context variable (Tornado 6); it restores the scope it replaced there."""
 
 
 def tracer_stack_context() -> ThreadSafeStackContext:
