@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Type, Union
 import opentracing as _ot
 from opentracing import Reference, Scope, Span, SpanContext, Tracer
 
-from ._core import record_exit
+from ._core import close_scope, record_exit
 from ._report import report_tracer_error
 
 __all__ = ["active_span", "span", "start_child_span"]
@@ -123,10 +123,7 @@ class span:
         self._scope = None
         if exc_val is not None:
             record_exit(scope.span, exc_val, _cancelled_type())
-        try:
-            scope.close()
-        except Exception as exc:
-            report_tracer_error("Scope.close", exc)
+        close_scope(scope)
 
     async def __aenter__(self) -> Span:
         return self.__enter__()

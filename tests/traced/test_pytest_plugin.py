@@ -114,3 +114,59 @@ def test_fails(mock_tracer):
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=1)
     assert (opentracing.global_tracer(), opentracing.is_global_tracer_registered()) == before
+
+
+SCOPE_MANAGER_TESTS = '''
+import asyncio
+
+import pytest
+
+from opentracing.scope_managers import ThreadLocalScopeManager
+from opentracing.scope_managers.contextvars import ContextVarsScopeManager
+from traced import trace
+
+
+@trace("work")
+async def work():
+    await asyncio.sleep(0)
+
+
+def test_default_is_contextvars(mock_tracer):
+    assert isinstance(mock_tracer.scope_manager, ContextVarsScopeManager)
+
+    async def main():
+        with mock_tracer.start_active_span("parent") as scope:
+            await asyncio.gather(work(), work())
+            return scope.span
+
+    parent = asyncio.run(main())
+    children = [s for s in mock_tracer.finished_spans() if s.operation_name == "work"]
+    assert [s.parent_id for s in children] == [parent.context.span_id] * 2
+
+
+@pytest.mark.mock_tracer(scope_manager=ThreadLocalScopeManager)
+def test_class_chosen(mock_tracer):
+    assert type(mock_tracer.scope_manager) is ThreadLocalScopeManager
+
+
+MANAGER = ThreadLocalScopeManager()
+
+
+@pytest.mark.mock_tracer(scope_manager=MANAGER)
+def test_instance_chosen(mock_tracer):
+    assert mock_tracer.scope_manager is MANAGER
+
+
+@pytest.mark.mock_tracer(scope_manager=dict)
+def test_not_a_manager(mock_tracer):
+    pass
+'''
+
+
+def test_fixture_scope_manager_default_and_choice(pytester) -> None:
+    """ContextVars by default (children of gathered coroutines get their parent); a marker
+    chooses another manager, as a class or an instance; anything else is a clear error."""
+    pytester.makepyfile(test_managers=SCOPE_MANAGER_TESTS)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--strict-markers")
+    result.assert_outcomes(passed=3, errors=1)
+    result.stdout.fnmatch_lines(["*needs a ScopeManager or its class*"])
