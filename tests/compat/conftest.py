@@ -192,6 +192,27 @@ LIBRARIES: Dict[str, Library] = {
             # its sdist installs its test modules as a top-level ``tests`` package
             drop=("tests",),
         ),
+        Library(
+            name="opentracing-instrumentation",
+            requirement="opentracing-instrumentation==3.3.1",
+            module="opentracing_instrumentation",
+            deps=(
+                # it requires tornado<6: Tornado 5.1 in this site/, ahead of the
+                # virtualenv's Tornado 6 only in the subprocess (PYTHONPATH)
+                "tornado==5.1.1",
+                # future: ``from builtins import``/``future.standard_library`` in most
+                # modules; contextlib2: local_span; six: http_server, http_client;
+                # wrapt: client_hooks._dbapi2
+                "future==1.0.0",
+                "contextlib2==21.6.0",
+                "six==1.17.0",
+                "wrapt==1.17.3",
+            ),
+            # its wheel has no tests and its sdist's need boto3, celery, moto, redis, ...:
+            # the scenarios in test_opentracing_instrumentation.py are ours
+            sdist=False,
+            shims=("old_tornado",),
+        ),
     )
 }
 
@@ -532,6 +553,11 @@ def signalfx_tracing_lib() -> Iterator[InstalledLibrary]:
 @pytest.fixture(scope="session")
 def starlette_opentracing_lib() -> Iterator[InstalledLibrary]:
     yield from _library("starlette-opentracing")
+
+
+@pytest.fixture(scope="session")
+def opentracing_instrumentation_lib() -> Iterator[InstalledLibrary]:
+    yield from _library("opentracing-instrumentation")
 
 
 @pytest.fixture
