@@ -156,6 +156,115 @@ def test_scope_left_open_by_a_coroutine(any_tracer: MockTracer) -> None:
     assert _finished(any_tracer, "c") == 1
 
 
+def test_scope_left_open_by_a_generator(any_tracer: MockTracer) -> None:
+    """A traced generator that leaks a scope in one step: the consumer never sees it, the
+    generator's span is finished once when it ends."""
+
+    @trace("gen")
+    def gen() -> Iterator[int]:
+        _leak(any_tracer)
+        yield 1
+        _leak(any_tracer, "leaked later")
+        yield 2
+
+    with any_tracer.start_active_span("consumer") as consumer:
+        for value in gen():
+            assert any_tracer.active_span is consumer.span, value
+    assert any_tracer.active_span is None
+    assert _finished(any_tracer, "gen") == 1
+
+
+def test_scope_left_open_by_an_async_generator_and_block(any_tracer: MockTracer) -> None:
+    @trace("agen")
+    async def agen() -> Any:
+        _leak(any_tracer)
+        yield 1
+        yield 2
+
+    async def main() -> None:
+        assert [v async for v in agen()] == [1, 2]
+        assert any_tracer.active_span is None
+        async with span("async block"):
+            _leak(any_tracer)
+            await asyncio.sleep(0)
+        assert any_tracer.active_span is None
+
+    asyncio.run(main())
+    assert _finished(any_tracer, "agen") == 1 and _finished(any_tracer, "async block") == 1
+
+
+def test_scope_left_open_by_a_method(any_tracer: MockTracer) -> None:
+    class Service:
+        @trace
+        def handle(self) -> str:
+            _leak(any_tracer)
+            return "ok"
+
+        @trace
+        @classmethod
+        def build(cls) -> "Service":
+            _leak(any_tracer)
+            return cls()
+
+    assert Service.build().handle() == "ok"
+    assert any_tracer.active_span is None
+    names = [s.operation_name.rsplit(".", 2)[-2:] for s in any_tracer.finished_spans()]
+    assert names.count(["Service", "build"]) == 1 and names.count(["Service", "handle"]) == 1
+
+
+def _in_thread(fn: Callable[[], None]) -> None:
+    errors: List[BaseException] = []
+
+    def target() -> None:
+        try:
+            fn()
+        except BaseException as exc:  # handed back to the test
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
+def _in_task(fn: Callable[[], None]) -> None:
+    async def main() -> None:
+        fn()
+
+    asyncio.run(main())
+
+
+def _in_greenlet(fn: Callable[[], None]) -> None:
+    gevent.spawn(fn).get()
+
+
+@pytest.mark.parametrize("runner", [_in_thread, _in_task, _in_greenlet],
+                         ids=["thread", "task", "greenlet"])
+@pytest.mark.parametrize("manager", [ThreadLocalScopeManager, ContextVarsScopeManager,
+                                     AsyncioScopeManager, GeventScopeManager])
+def test_leaks_in_each_runtime(
+    install_tracer: Callable[[Any], Any], manager: Callable[[], ScopeManager],
+    runner: Callable[[Callable[[], None]], None],
+) -> None:
+    tracer: MockTracer = install_tracer(MockTracer(manager()))
+
+    @trace("f")
+    def f() -> None:
+        _leak(tracer)
+        with tracer.start_active_span("inner"):
+            _leak(tracer, "leaked in inner")
+
+    def scenario() -> None:
+        with tracer.start_active_span("outer") as outer:
+            f()
+            assert tracer.active_span is outer.span
+        assert tracer.active_span is None
+
+    runner(scenario)
+    assert _finished(tracer, "f") == 1 and _finished(tracer, "outer") == 1
+
+
 @pytest.mark.parametrize("manager", [ThreadLocalScopeManager, ContextVarsScopeManager,
                                      AsyncioScopeManager])
 def test_interleaved_coroutines_lose_no_span(
