@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, Callable, Optional, TypeVar
+import types
+from typing import Any, AsyncGenerator, Callable, Dict, Generator, Optional, TypeVar
 
 import opentracing as _ot
-from opentracing import Tracer
+from opentracing import ScopeManager, Span, Tracer
 
-from ._core import close_scope
+from ._core import GeneratorScope, close_scope
 from ._report import report_tracer_error
+from .decorator import Kind, callable_kind
 
 __all__ = ["propagate"]
 
@@ -24,33 +26,44 @@ def propagate(fn: F, *, tracer: Optional[Tracer] = None) -> F:
 
     The span active *now* (when ``propagate`` is called) is captured; wherever the result
     runs, in another thread, an executor, a greenlet or a callback, the span is activated
-    for the duration of the call (it is not finished there) and spans started by ``fn``
-    become its children::
+    while ``fn`` runs (it is never finished there) and spans started by ``fn`` become its
+    children::
 
         executor.submit(propagate(load), key)
         threading.Thread(target=propagate(worker)).start()
         gevent.spawn(propagate(handler), request)
 
-    ``async def`` functions give an ``async def`` result. When no span is active, ``fn``
-    itself is returned.
+    The result is of ``fn``'s kind, chosen here once: an ``async def`` function gives an
+    ``async def`` function, active for the awaited run; a generator function (plain,
+    ``@types.coroutine`` or async) gives one of the same kind, active only while ``fn``'s
+    own code runs at each step, not in the consumer between steps. When no span is active
+    (or the tracer fails to say), ``fn`` itself is returned.
     """
-    tracer = tracer or _ot.tracer
-    parent = tracer.active_span
+    try:
+        tracer = tracer or _ot.tracer
+        parent = tracer.active_span
+        manager = tracer.scope_manager
+    except Exception as exc:
+        report_tracer_error("Tracer.active_span", exc)
+        return fn
     if parent is None:
         return fn
-    manager = tracer.scope_manager
+    runner = _RUNNERS[callable_kind(_call_target(fn))](fn, manager, parent)
+    return functools.wraps(fn)(runner)  # type: ignore[return-value]
 
-    if inspect.iscoroutinefunction(fn):
 
-        async def run_async(*args: Any, **kwargs: Any) -> Any:
-            scope = _activate(manager, parent)
-            try:
-                return await fn(*args, **kwargs)
-            finally:
-                _close(scope)
+def _call_target(fn: Any) -> Any:
+    """What runs when ``fn`` is called: ``fn`` itself, or a callable object's ``__call__``
+    (calling a class builds an instance: a plain call)."""
+    if inspect.isroutine(fn) or isinstance(fn, functools.partial) or inspect.isclass(fn):
+        return fn
+    return getattr(fn, "__call__", fn)
 
-        return functools.wraps(fn)(run_async)  # type: ignore[return-value]
 
+Runner = Callable[[Callable[..., Any], ScopeManager, Span], Callable[..., Any]]
+
+
+def _run_function(fn: Callable[..., Any], manager: ScopeManager, parent: Span) -> Callable[..., Any]:
     def run(*args: Any, **kwargs: Any) -> Any:
         scope = _activate(manager, parent)
         try:
@@ -58,10 +71,98 @@ def propagate(fn: F, *, tracer: Optional[Tracer] = None) -> F:
         finally:
             _close(scope)
 
-    return functools.wraps(fn)(run)  # type: ignore[return-value]
+    return run
 
 
-def _activate(manager: Any, span: Any) -> Any:
+def _run_coroutine(fn: Callable[..., Any], manager: ScopeManager, parent: Span) -> Callable[..., Any]:
+    async def run_async(*args: Any, **kwargs: Any) -> Any:
+        scope = _activate(manager, parent)
+        try:
+            return await fn(*args, **kwargs)
+        finally:
+            _close(scope)
+
+    return run_async
+
+
+def _run_generator(fn: Callable[..., Any], manager: ScopeManager, parent: Span) -> Callable[..., Any]:
+    def run_generator(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
+        gen = fn(*args, **kwargs)
+        steps = GeneratorScope(manager, parent)
+        sent: Any = None
+        thrown: Optional[BaseException] = None
+        while True:
+            steps.enter()
+            try:
+                value = gen.send(sent) if thrown is None else gen.throw(thrown)
+            except StopIteration as stop:
+                return stop.value
+            finally:
+                steps.leave()
+                thrown = None
+            try:
+                sent = yield value
+            except GeneratorExit:
+                steps.enter()
+                try:
+                    gen.close()
+                finally:
+                    steps.leave()
+                raise
+            except BaseException as exc:
+                thrown = exc
+
+    return run_generator
+
+
+def _run_iterable_coroutine(fn: Callable[..., Any], manager: ScopeManager, parent: Span) -> Callable[..., Any]:
+    # marked as ``fn`` is, so the result can be awaited as well as used with ``yield from``
+    return types.coroutine(_run_generator(fn, manager, parent))
+
+
+def _run_async_generator(fn: Callable[..., Any], manager: ScopeManager, parent: Span) -> Callable[..., Any]:
+    async def run_async_generator(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
+        agen = fn(*args, **kwargs)
+        steps = GeneratorScope(manager, parent)
+        sent: Any = None
+        thrown: Optional[BaseException] = None
+        while True:
+            steps.enter()
+            try:
+                if thrown is None:
+                    value = await agen.asend(sent)
+                else:
+                    value = await agen.athrow(thrown)
+            except StopAsyncIteration:
+                return
+            finally:
+                steps.leave()
+                thrown = None
+            try:
+                sent = yield value
+            except GeneratorExit:
+                steps.enter()
+                try:
+                    await agen.aclose()
+                finally:
+                    steps.leave()
+                raise
+            except BaseException as exc:
+                thrown = exc
+
+    return run_async_generator
+
+
+_RUNNERS: Dict[Kind, Runner] = {
+    "function": _run_function,
+    "coroutine": _run_coroutine,
+    "generator": _run_generator,
+    "iterable_coroutine": _run_iterable_coroutine,
+    "async_generator": _run_async_generator,
+}
+
+
+def _activate(manager: ScopeManager, span: Span) -> Any:
     try:
         return manager.activate(span, False)
     except Exception as exc:

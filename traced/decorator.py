@@ -1,12 +1,13 @@
 """``@trace``: wraps any callable in a span, choosing the wrapper for its kind once, at
-decoration time (plain function, coroutine, generator or async generator), so the
-per-call path makes no such decision."""
+decoration time (plain function, coroutine, generator, generator-based coroutine or async
+generator), so the per-call path makes no such decision."""
 
 from __future__ import annotations
 
 import functools
 import inspect
-from typing import Any, Callable, Dict, Iterable, Mapping, Optional, Tuple, TypeVar, Union, overload
+import types
+from typing import Any, Callable, Dict, Iterable, Literal, Mapping, Optional, Tuple, TypeVar, Union, overload
 
 from opentracing import Tracer
 
@@ -16,7 +17,11 @@ __all__ = ["trace"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-_TAG_TYPES = (str, bool, int, float)
+#: The kinds of callable that get different wrappers (see :func:`callable_kind`).
+Kind = Literal["function", "coroutine", "generator", "iterable_coroutine", "async_generator"]
+
+# ``cls.__name__`` read through ``type``'s own descriptor, so a metaclass cannot run code.
+_type_name: Callable[[type], str] = type.__dict__["__name__"].__get__
 
 
 @overload
@@ -52,14 +57,16 @@ def trace(
         at each call so a tracer installed after decoration is used.
     :param ignore_active_span: start a root span instead of a child of the active span.
     :param tag_args: names of parameters whose argument values become tags of the span (a
-        single name may be given as a string). Values other than ``str``, ``bool``, ``int``
-        and ``float`` are tagged as their ``repr()``.
+        single name may be given as a string). ``str``, ``bool``, ``int`` and ``float``
+        values are tagged as such (an instance of a subclass as its plain value), any other
+        value as its ``repr()``, or as ``<unrepresentable T>`` when that ``repr()`` raises.
     :raises TypeError: the target is not callable, is a class, or ``tag_args`` names a
         parameter the callable does not have.
 
     Plain functions, methods, ``classmethod``/``staticmethod`` objects (in either order),
-    callable objects, ``async def`` functions, generator and async generator functions are
-    supported; the result keeps the target's name, docstring, signature and kind.
+    callable objects, ``async def`` functions, generator functions, generator-based
+    coroutines (``@types.coroutine``) and async generator functions are supported; the
+    result keeps the target's name, docstring, signature and kind.
     """
     # classmethod objects are not callable, yet ``@trace`` may be stacked on one.
     if callable(operation_name) or isinstance(operation_name, (classmethod, staticmethod)):
@@ -93,7 +100,7 @@ def _decorate(
     names = (tag_args,) if isinstance(tag_args, str) else tuple(tag_args)
     make_tags = _tags_factory(call_target, dict(tags or {}), names)
     wrapper = _wrapper_for(call_target)(target, span_name, make_tags, tracer, ignore_active_span)
-    functools.update_wrapper(wrapper, target)
+    copy_metadata(wrapper, target)
     return wrapper
 
 
@@ -101,24 +108,120 @@ def _is_plain_callable(target: Any) -> bool:
     return inspect.isroutine(target) or isinstance(target, functools.partial)
 
 
+def callable_kind(fn: Any) -> Kind:
+    """What calling ``fn`` (a function, method or partial) gives: a plain result, a
+    coroutine, a generator, a generator-based coroutine (a generator function marked by
+    ``types.coroutine``, whose generators can be awaited) or an async generator."""
+    try:
+        if inspect.isasyncgenfunction(fn):
+            return "async_generator"
+        if inspect.iscoroutinefunction(fn):
+            return "coroutine"
+        if inspect.isgeneratorfunction(fn):
+            return "iterable_coroutine" if _code_flags(fn) & inspect.CO_ITERABLE_COROUTINE else "generator"
+    except Exception:
+        # ``inspect`` reads attributes of objects that are not functions (``__code__``,
+        # ``__name__``...); one that raises there is not a function with a code object.
+        pass
+    return "function"
+
+
+def _code_flags(fn: Any) -> int:
+    """The flags of the code object behind ``fn``, through bound methods and partials."""
+    while inspect.ismethod(fn) or isinstance(fn, functools.partial):
+        fn = fn.__func__ if inspect.ismethod(fn) else fn.func
+    code = getattr(fn, "__code__", None)
+    return code.co_flags if isinstance(code, types.CodeType) else 0
+
+
 def _wrapper_for(fn: Any) -> Callable[..., Callable[..., Any]]:
     """The wrapper factory matching the kind of ``fn``."""
-    if inspect.isasyncgenfunction(fn) or inspect.iscoroutinefunction(fn):
+    kind = callable_kind(fn)
+    if kind == "coroutine" or kind == "async_generator":
         from . import _async  # asyncio is imported only when an async callable is traced
 
-        return _async.wrap_async_generator if inspect.isasyncgenfunction(fn) else _async.wrap_coroutine
-    if inspect.isgeneratorfunction(fn):
+        return _async.wrap_async_generator if kind == "async_generator" else _async.wrap_coroutine
+    if kind == "generator":
         return wrap_generator
+    if kind == "iterable_coroutine":
+        return _wrap_iterable_coroutine
     return wrap_function
 
 
+def _wrap_iterable_coroutine(
+    fn: Callable[..., Any],
+    name: str,
+    make_tags: TagsFactory,
+    fixed_tracer: Optional[Tracer],
+    ignore_active_span: bool,
+) -> Callable[..., Any]:
+    """A generator-based coroutine (``@types.coroutine``) is traced as a generator: its span
+    opens when it is first sent a value (the start of the awaited run), covers the whole run
+    and is active during its steps only. The wrapper is marked by ``types.coroutine`` as
+    ``fn`` is, so its generators can be awaited and still be used with ``yield from``."""
+    return types.coroutine(wrap_generator(fn, name, make_tags, fixed_tracer, ignore_active_span))
+
+
+def copy_metadata(wrapper: Callable[..., Any], target: Any) -> None:
+    """``functools.update_wrapper(wrapper, target)``, except that an attribute the target
+    fails to give (a property raising) or the wrapper refuses is left out instead of
+    failing the decoration: instrumentation must never break the user's import."""
+    for attr in functools.WRAPPER_ASSIGNMENTS:
+        try:
+            setattr(wrapper, attr, getattr(target, attr))
+        except Exception:
+            pass
+    for updated in functools.WRAPPER_UPDATES:
+        try:
+            getattr(wrapper, updated).update(getattr(target, updated, {}))
+        except Exception:
+            pass
+    wrapper.__wrapped__ = target  # type: ignore[attr-defined]
+
+
 def _default_name(target: Any) -> str:
+    """``module.qualname`` of the callable (of its class for a callable object); an
+    attribute that is missing, not a string, or raises is done without."""
     owner = target if _is_plain_callable(target) else type(target)
     if isinstance(target, functools.partial):
         owner = target.func if _is_plain_callable(target.func) else type(target.func)
-    module = getattr(owner, "__module__", None) or ""
-    qualname = getattr(owner, "__qualname__", None) or getattr(owner, "__name__", None) or repr(owner)
+    module = _str_attribute(owner, "__module__")
+    qualname = _str_attribute(owner, "__qualname__") or _str_attribute(owner, "__name__") or safe_repr(owner)
     return f"{module}.{qualname}" if module else qualname
+
+
+def _str_attribute(obj: Any, attr: str) -> str:
+    """``obj.attr`` when it is a string, else ``""`` (also when reading it raises)."""
+    try:
+        value = getattr(obj, attr, None)
+    except Exception:
+        return ""
+    return str.__str__(value) if issubclass(type(value), str) else ""
+
+
+def safe_repr(value: Any) -> str:
+    """``repr(value)``, or ``<unrepresentable T>`` naming its type when that raises."""
+    try:
+        return repr(value)
+    except Exception:
+        return f"<unrepresentable {_type_name(type(value))}>"
+
+
+def tag_value(value: Any) -> Any:
+    """``value`` as a tag the tracer can take without running any of the value's code: a
+    ``str``, ``bool``, ``int`` or ``float`` as itself (an instance of a subclass as its
+    plain value, read by the base type), anything else as :func:`safe_repr`. The type is
+    ``type(value)``, never ``value.__class__``, which an object may fake or make raise."""
+    cls = type(value)
+    if cls is str or cls is int or cls is float or cls is bool:
+        return value
+    if issubclass(cls, str):
+        return str.__str__(value)
+    if issubclass(cls, int):
+        return int.__int__(value)
+    if issubclass(cls, float):
+        return float.__float__(value)
+    return safe_repr(value)
 
 
 def _tags_factory(fn: Any, static: Dict[str, Any], names: Tuple[str, ...]) -> TagsFactory:
@@ -141,7 +244,7 @@ def _tags_factory(fn: Any, static: Dict[str, Any], names: Tuple[str, ...]) -> Ta
                 value = default
             else:
                 continue
-            tags[param] = value if isinstance(value, _TAG_TYPES) else repr(value)
+            tags[param] = tag_value(value)
         return tags
 
     return make_tags
