@@ -7,6 +7,7 @@ asyncio. As with the sync wrappers, each adds one frame and re-raises the origin
 from __future__ import annotations
 
 import asyncio
+import sys
 from typing import Any, AsyncGenerator, Awaitable, Callable, Optional
 
 import opentracing as _ot
@@ -19,6 +20,8 @@ from ._sync import TagsFactory
 __all__ = ["wrap_async_generator", "wrap_coroutine"]
 
 _CANCELLED = asyncio.CancelledError
+_get_hooks = sys.get_asyncgen_hooks
+_set_hooks = sys.set_asyncgen_hooks
 
 
 def wrap_coroutine(
@@ -48,6 +51,7 @@ def wrap_coroutine(
         except BaseException as exc:
             record_exit(scope.span, exc, _CANCELLED)
             close_scope(scope)
+            del scope  # the traceback keeps this frame: see _sync.wrap_function
             raise
         close_scope(scope)
         return result
@@ -68,6 +72,7 @@ def wrap_async_generator(
     async def traced_async_generator(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
         tracer = fixed_tracer or _ot.tracer
         agen = fn(*args, **kwargs)
+        _leave_to_wrapper(agen)
         steps: Optional[GeneratorScope] = None
         span = None
         if tracer.__class__ is not NOOP_TRACER:
@@ -91,16 +96,22 @@ def wrap_async_generator(
             except StopAsyncIteration:
                 if span is not None:
                     finish_span(span)
+                if steps is not None:
+                    steps.leave()
                 return
             except BaseException as exc:
                 if span is not None:
                     record_exit(span, exc, _CANCELLED)
                     finish_span(span)
-                raise
-            finally:
                 if steps is not None:
                     steps.leave()
-                thrown = None
+                # The traceback keeps this frame; drop what would tie it to the span's
+                # error log, or the exception (see _sync.wrap_generator).
+                span = steps = thrown = sent = value = None
+                raise
+            if steps is not None:
+                steps.leave()
+            thrown = None
             try:
                 sent = yield value
             except GeneratorExit:
@@ -111,14 +122,40 @@ def wrap_async_generator(
                 except BaseException as exc:
                     if span is not None:
                         record_exit(span, exc, _CANCELLED)
-                    raise
-                finally:
                     if steps is not None:
                         steps.leave()
                     if span is not None:
                         finish_span(span)
+                    span = steps = sent = value = None
+                    raise
+                if steps is not None:
+                    steps.leave()
+                if span is not None:
+                    finish_span(span)
                 raise
             except BaseException as exc:
                 thrown = exc
 
     return traced_async_generator
+
+
+def _leave_to_wrapper(agen: AsyncGenerator[Any, Any]) -> None:
+    """Keep the event loop's async generator hooks off ``agen``, the user's generator that
+    the wrapper drives: the loop then knows only the wrapper, and finalizes and shuts down
+    only the wrapper, which closes ``agen`` itself.
+
+    Otherwise, at ``asyncio.run``'s shutdown (or when both are collected at once), the loop
+    closes the two concurrently: while the wrapper awaits ``agen.aclose()`` through a
+    ``finally`` that awaits, the loop's own ``agen.aclose()`` fails with "aclose():
+    asynchronous generator is already running". The hooks are read once, at ``agen``'s
+    first ``asend()``/``athrow()``/``aclose()`` call: here an ``asend()`` made while they
+    are unset, and closed without being awaited (which leaves ``agen`` untouched).
+    """
+    firstiter, finalizer = _get_hooks()
+    if firstiter is None and finalizer is None:
+        return
+    _set_hooks(None, None)  # positional: keywords cost 150 ns a call more
+    try:
+        agen.asend(None).close()
+    finally:
+        _set_hooks(firstiter, finalizer)

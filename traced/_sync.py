@@ -47,6 +47,10 @@ def wrap_function(
         except BaseException as exc:
             record_exit(scope.span, exc)
             close_scope(scope)
+            # The exception's traceback keeps this frame, and the span's error log keeps
+            # the exception: holding the scope here would make a cycle that keeps ``fn``'s
+            # locals alive until the cyclic GC runs. Without it they go with the exception.
+            del scope
             raise
         close_scope(scope)
         return result
@@ -87,14 +91,19 @@ def wrap_generator(
                 value = gen.send(sent) if thrown is None else gen.throw(thrown)
             except StopIteration as stop:
                 finish_span(span)
+                steps.leave()
                 return stop.value
             except BaseException as exc:
                 record_exit(span, exc)
                 finish_span(span)
-                raise
-            finally:
                 steps.leave()
-                thrown = None
+                # The traceback keeps this frame: drop what ties it to the span's error log
+                # or to the exception itself (see wrap_function), and the values sent.
+                del span, steps, thrown
+                sent = value = None
+                raise
+            steps.leave()
+            thrown = None
             try:
                 sent = yield value
             except GeneratorExit:
@@ -103,10 +112,12 @@ def wrap_generator(
                     gen.close()
                 except BaseException as exc:
                     record_exit(span, exc)
-                    raise
-                finally:
                     steps.leave()
                     finish_span(span)
+                    del span, steps, sent, value
+                    raise
+                steps.leave()
+                finish_span(span)
                 raise
             except BaseException as exc:
                 thrown = exc
