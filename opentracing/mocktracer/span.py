@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
 
@@ -42,7 +41,6 @@ class MockSpan(Span):
         self.logs: List[LogData] = []
         self.finish_time: float = -1
         self.finished = False
-        self._lock = threading.Lock()
 
     @property
     def context(self) -> SpanContext:
@@ -65,12 +63,16 @@ class MockSpan(Span):
         return self
 
     def finish(self, finish_time: Optional[float] = None) -> None:
-        with self._lock:
+        tracer: Any = self._tracer
+        with tracer._lock:  # one lock per tracer, none per span
             if self.finished:
                 return
             self.finish_time = time.time() if finish_time is None else finish_time
             self.finished = True
-        self.tracer._append_finished_span(self)
+            if tracer._appends_plainly:  # recorded under the same lock
+                tracer._finished_spans.append(self)
+                return
+        tracer._append_finished_span(self)  # a subclass's override
 
     def set_baggage_item(self, key: str, value: str) -> "MockSpan":
         self._context = self.context.with_baggage_item(key, value)

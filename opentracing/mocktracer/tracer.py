@@ -46,6 +46,10 @@ class MockTracer(Tracer):
         self._finished_spans: List[MockSpan] = []
         self._lock = threading.Lock()
         self._ids = itertools.count(1)
+        # MockSpan.finish records a span under its own lock unless a subclass overrides this
+        self._appends_plainly = (
+            type(self)._append_finished_span is MockTracer._append_finished_span
+        )
         self._register_required_propagators()
 
     def register_propagator(self, format: str, propagator: Propagator) -> None:

@@ -23,13 +23,12 @@ class StackScope(Scope):
     leaves the right scope active.
     """
 
-    _closed = False
-
     def __init__(self, manager: "StackScopeManager", span: Span, finish_on_close: bool) -> None:
         self._manager = manager
         self._span = span
         self._finish_on_close = finish_on_close
         self._to_restore = manager.active
+        self._closed = False
 
     @property
     def previous(self) -> Optional[Scope]:
@@ -50,21 +49,19 @@ class StackScope(Scope):
 
         When this scope is active, or below the active one in the stack, the scope that was
         active when this one was activated becomes active again; the scopes above it are
-        left open but are no longer active. When it is not in the active stack at all (another task or
-        coroutine sharing the manager unwound past it), the active scope is left alone.
+        left open but are no longer active. When it is not in the active stack at all
+        (another task sharing the manager unwound past it), the active scope is left alone.
         Either way the span is finished if ``finish_on_close`` was given, exactly once:
-        a second ``end`` or ``close`` does nothing.
+        a second ``end`` or ``close`` does nothing. When this scope is the active one,
+        ``end`` does what :meth:`close` does (a subclass that overrides one overrides both).
         """
         if self._closed:
             return
         manager: StackScopeManager = self._manager  # type: ignore[assignment]
         scope = manager.active
-        if scope is self:
-            self.close()
-            return
+        self._closed = True
         while scope is not self and isinstance(scope, StackScope):
             scope = scope._to_restore
-        self._closed = True
         if scope is self:
             manager.set_active(self._to_restore)
         if self._finish_on_close:

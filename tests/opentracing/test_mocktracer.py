@@ -241,3 +241,40 @@ def test_span_context_is_immutable_under_baggage():
     assert original.baggage == {"a": "1"}
     assert updated.baggage == {"a": "1", "b": "2"}
     assert (updated.trace_id, updated.span_id) == (1, 2)
+
+
+def test_a_span_finished_by_many_threads_at_once_is_recorded_once(tracer):
+    """Exactly once under a race: 16 threads call finish() on the same spans together."""
+    spans = [tracer.start_span("s%d" % i) for i in range(200)]
+    barrier = threading.Barrier(16)
+
+    def finish_all():
+        barrier.wait()
+        for span in spans:
+            span.finish()
+
+    threads = [threading.Thread(target=finish_all) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(s.operation_name for s in tracer.finished_spans()) == sorted(
+        s.operation_name for s in spans
+    )
+
+
+def test_a_subclass_overriding_append_finished_span_sees_each_span_once():
+    class Recording(MockTracer):
+        def __init__(self):
+            super().__init__()
+            self.seen = []
+
+        def _append_finished_span(self, span):
+            self.seen.append(span.operation_name)
+            super()._append_finished_span(span)
+
+    tracer = Recording()
+    span = tracer.start_span("once")
+    span.finish()
+    span.finish()
+    assert tracer.seen == ["once"] and tracer.finished_spans() == [span]

@@ -77,7 +77,7 @@ class PlainScopeManager(ScopeManager):
 
 
 class CountingStackScopeManager(ThreadLocalScopeManager):
-    """ThreadLocalScopeManager whose scopes count their close() calls."""
+    """ThreadLocalScopeManager whose scopes count their close() and end() calls."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -93,7 +93,14 @@ class CountingStackScopeManager(ThreadLocalScopeManager):
             closes[id(scope)] += 1
             original_close()
 
+        original_end = scope.end  # type: ignore[attr-defined]
+
+        def counting_end() -> None:
+            closes[id(scope)] += 1
+            original_end()
+
         scope.close = counting_close  # type: ignore[method-assign]
+        scope.end = counting_end  # type: ignore[attr-defined]
         self.scopes.append(scope)
         return scope
 
