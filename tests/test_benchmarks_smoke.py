@@ -88,3 +88,15 @@ def test_bench_traced_quick_runs_every_line():
     assert "n/a" not in ours, table
     if not cached:
         assert compare_part.count("skipped (--no-compare)") == 4, table
+
+
+def test_bench_instructions_counts_with_callgrind():
+    """The instruction counter runs a line under callgrind and reports a positive count."""
+    import shutil
+
+    if shutil.which("valgrind") is None:
+        pytest.skip("valgrind is not installed")
+    proc = _run(str(BENCHMARKS / "bench_instructions.py"), "--calls", "50", "--only", "bare")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    match = re.search(r"^bare f\(\)\s+(\d+)\s+1\.00", proc.stdout, re.M)
+    assert match and int(match.group(1)) > 100, proc.stdout

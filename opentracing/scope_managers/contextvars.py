@@ -21,28 +21,19 @@ __all__ = ["ContextVarsScopeManager", "no_parent_scope"]
 _SCOPE: ContextVar[Optional[Scope]] = ContextVar("opentracing_active_scope", default=None)
 
 
-class _ContextVarScopeManager(StackScopeManager):
-    """A stack-of-scopes manager whose top lives in one context variable."""
-
-    _var: ContextVar[Optional[Scope]] = _SCOPE
-
-    @property
-    def active(self) -> Optional[Scope]:
-        return self._var.get()
-
-    def set_active(self, scope: Optional[Scope]) -> None:
-        self._var.set(scope)
-
-
 class _ContextVarsScope(StackScope):
     """A scope of :class:`ContextVarsScopeManager`; creating one activates it."""
 
     def __init__(self, manager: StackScopeManager, span: Span, finish_on_close: bool) -> None:
-        super().__init__(manager, span, finish_on_close)
-        manager.set_active(self)
+        self._manager = manager
+        self._span = span
+        self._finish_on_close = finish_on_close
+        self._to_restore = _SCOPE.get()
+        self._closed = False
+        _SCOPE.set(self)
 
 
-class ContextVarsScopeManager(_ContextVarScopeManager):
+class ContextVarsScopeManager(StackScopeManager):
     """Keeps the active scope in a context variable shared by all instances.
 
     Works for threads, asyncio and anything else that respects :mod:`contextvars`.
@@ -52,6 +43,13 @@ class ContextVarsScopeManager(_ContextVarScopeManager):
     """
 
     _scope_class = _ContextVarsScope
+
+    @property
+    def active(self) -> Optional[Scope]:
+        return _SCOPE.get()
+
+    def set_active(self, scope: Optional[Scope]) -> None:
+        _SCOPE.set(scope)
 
     def activate(self, span: Span, finish_on_close: bool) -> Scope:
         return _ContextVarsScope(self, span, finish_on_close)
