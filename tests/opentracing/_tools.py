@@ -2,11 +2,29 @@
 execution unit a scope manager is made for, and lets its exceptions out to the caller."""
 
 import asyncio
+import threading
 
 import gevent
 from tornado.ioloop import IOLoop
 
 from opentracing.scope_managers.tornado import tracer_stack_context
+
+
+def run_in_thread(fn):
+    """Call ``fn`` in a new thread; its exception, if any, is re-raised here."""
+    errors = []
+
+    def target():
+        try:
+            fn()
+        except BaseException as exc:  # handed back to the caller's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
 
 
 def run_in_asyncio_task(fn):

@@ -2,7 +2,6 @@
 execution unit it is made for (thread, asyncio task, greenlet, Tornado IOLoop)."""
 
 import contextvars
-import threading
 import unittest
 
 import pytest
@@ -15,7 +14,7 @@ from opentracing.scope_managers.contextvars import ContextVarsScopeManager
 from opentracing.scope_managers.gevent import GeventScopeManager
 from opentracing.scope_managers.tornado import TornadoScopeManager
 
-from ._tools import run_in_asyncio_task, run_in_greenlet, run_in_ioloop
+from ._tools import run_in_asyncio_task, run_in_greenlet, run_in_ioloop, run_in_thread
 
 
 class TestThreadLocal(ScopeCompatibilityCheckMixin, unittest.TestCase):
@@ -30,19 +29,7 @@ class TestThreadLocalInThread(ScopeCompatibilityCheckMixin, unittest.TestCase):
         return ThreadLocalScopeManager()
 
     def run_test(self, test_fn):
-        errors = []
-
-        def target():
-            try:
-                test_fn()
-            except BaseException as exc:  # handed back to the test thread
-                errors.append(exc)
-
-        thread = threading.Thread(target=target)
-        thread.start()
-        thread.join()
-        if errors:
-            raise errors[0]
+        run_in_thread(test_fn)
 
 
 class TestAsyncio(ScopeCompatibilityCheckMixin, unittest.TestCase):

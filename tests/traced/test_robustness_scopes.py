@@ -23,6 +23,8 @@ from opentracing.scope_managers.gevent import GeventScopeManager
 from opentracing.scope_managers.tornado import TornadoScopeManager
 from traced import span, trace
 
+from ..opentracing._tools import run_in_asyncio_task, run_in_greenlet, run_in_thread
+
 
 class _ListScope(Scope):
     def __init__(self, manager: "ForeignManager", span: Span, finish_on_close: bool) -> None:
@@ -212,34 +214,7 @@ def test_scope_left_open_by_a_method(any_tracer: MockTracer) -> None:
     assert names.count(["Service", "build"]) == 1 and names.count(["Service", "handle"]) == 1
 
 
-def _in_thread(fn: Callable[[], None]) -> None:
-    errors: List[BaseException] = []
-
-    def target() -> None:
-        try:
-            fn()
-        except BaseException as exc:  # handed back to the test
-            errors.append(exc)
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if errors:
-        raise errors[0]
-
-
-def _in_task(fn: Callable[[], None]) -> None:
-    async def main() -> None:
-        fn()
-
-    asyncio.run(main())
-
-
-def _in_greenlet(fn: Callable[[], None]) -> None:
-    gevent.spawn(fn).get()
-
-
-@pytest.mark.parametrize("runner", [_in_thread, _in_task, _in_greenlet],
+@pytest.mark.parametrize("runner", [run_in_thread, run_in_asyncio_task, run_in_greenlet],
                          ids=["thread", "task", "greenlet"])
 @pytest.mark.parametrize("manager", [ThreadLocalScopeManager, ContextVarsScopeManager,
                                      AsyncioScopeManager, GeventScopeManager])
