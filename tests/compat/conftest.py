@@ -337,6 +337,19 @@ class InstalledLibrary:
         env["COMPAT_LIBRARY_SITE"] = str(self.site)
         return env
 
+    def run_scenarios(self, test_file: str, scenarios: Sequence[str], tmp_path: Path) -> None:
+        """Run the ``scenario_*`` functions of ``test_file`` (a module of ours) with pytest
+        in a subprocess on this library's site/ alone, and assert that exactly
+        ``scenarios`` ran and passed."""
+        result = self.run_own_tests(
+            ["-o", "python_functions=scenario_*", str(Path(test_file).resolve())],
+            tmp_path,
+            cwd=REPO,
+        )
+        result.assert_clean(minimum_passed=len(scenarios))
+        ran = {key.rsplit("::", 1)[-1] for key in result.outcomes("passed")}
+        assert ran == set(scenarios), result.output[-3000:]
+
     def run_own_tests(
         self,
         args: Sequence[str],

@@ -81,14 +81,7 @@ LABELS = ["r%d" % i for i in range(10)]
 def test_scenarios_on_tornado_5_1(
     opentracing_instrumentation_lib: InstalledLibrary, tmp_path: Path
 ) -> None:
-    result = opentracing_instrumentation_lib.run_own_tests(
-        ["-o", "python_functions=scenario_*", str(Path(__file__).resolve())],
-        tmp_path,
-        cwd=REPO,
-    )
-    result.assert_clean(minimum_passed=len(SCENARIOS))
-    ran = {key.rsplit("::", 1)[-1] for key in result.outcomes("passed")}
-    assert ran == set(SCENARIOS), result.output[-3000:]
+    opentracing_instrumentation_lib.run_scenarios(__file__, SCENARIOS, tmp_path)
 
 
 def test_on_tornado_6(

@@ -70,14 +70,7 @@ def test_own_suite(signalfx_tracing_lib: InstalledLibrary, tmp_path: Path) -> No
 
 
 def test_scenarios_on_tornado_5_1(signalfx_tracing_lib: InstalledLibrary, tmp_path: Path) -> None:
-    result = signalfx_tracing_lib.run_own_tests(
-        ["-o", "python_functions=scenario_*", str(Path(__file__).resolve())],
-        tmp_path,
-        cwd=REPO,
-    )
-    result.assert_clean(minimum_passed=len(SCENARIOS))
-    ran = {key.rsplit("::", 1)[-1] for key in result.outcomes("passed")}
-    assert ran == set(SCENARIOS), result.output[-3000:]
+    signalfx_tracing_lib.run_scenarios(__file__, SCENARIOS, tmp_path)
 
 
 # --- everything below runs only in the Tornado 5.1 subprocess ---------------------------
