@@ -17,7 +17,7 @@ from ._core import NOOP_TRACER, GeneratorScope, close_scope, finish_span, record
 from ._report import report_tracer_error
 from ._sync import TagsFactory
 
-__all__ = ["wrap_async_generator", "wrap_coroutine"]
+__all__ = ["leave_to_wrapper", "wrap_async_generator", "wrap_coroutine"]
 
 _CANCELLED = asyncio.CancelledError
 _get_hooks = sys.get_asyncgen_hooks
@@ -72,7 +72,7 @@ def wrap_async_generator(
     async def traced_async_generator(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
         tracer = fixed_tracer or _ot.tracer
         agen = fn(*args, **kwargs)
-        _leave_to_wrapper(agen)
+        leave_to_wrapper(agen)
         steps: Optional[GeneratorScope] = None
         span = None
         if tracer.__class__ is not NOOP_TRACER:
@@ -139,10 +139,10 @@ def wrap_async_generator(
     return traced_async_generator
 
 
-def _leave_to_wrapper(agen: AsyncGenerator[Any, Any]) -> None:
+def leave_to_wrapper(agen: AsyncGenerator[Any, Any]) -> None:
     """Keep the event loop's async generator hooks off ``agen``, the user's generator that
-    the wrapper drives: the loop then knows only the wrapper, and finalizes and shuts down
-    only the wrapper, which closes ``agen`` itself.
+    a wrapper (``@trace``'s or ``propagate``'s) drives: the loop then knows only the
+    wrapper, and finalizes and shuts down only the wrapper, which closes ``agen`` itself.
 
     Otherwise, at ``asyncio.run``'s shutdown (or when both are collected at once), the loop
     closes the two concurrently: while the wrapper awaits ``agen.aclose()`` through a

@@ -7,7 +7,7 @@ carries its original traceback.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Generator, Optional, Tuple
+from typing import Any, Callable, Dict, Generator, Optional, Tuple, Type
 
 import opentracing as _ot
 from opentracing import Tracer
@@ -64,9 +64,12 @@ def wrap_generator(
     make_tags: TagsFactory,
     fixed_tracer: Optional[Tracer],
     ignore_active_span: bool,
+    cancelled_type: Optional[Type[BaseException]] = None,
 ) -> Callable[..., Generator[Any, Any, Any]]:
     """A generator function whose span opens at the first ``next()`` and covers the whole
-    iteration, active only while ``fn``'s own code runs."""
+    iteration, active only while ``fn``'s own code runs. An exception of ``cancelled_type``
+    (asyncio's ``CancelledError``, given for a generator-based coroutine) ending it is
+    recorded as a cancellation (see ``_core.record_exit``)."""
 
     def traced_generator(*args: Any, **kwargs: Any) -> Generator[Any, Any, Any]:
         tracer = fixed_tracer or _ot.tracer
@@ -94,7 +97,7 @@ def wrap_generator(
                 steps.leave()
                 return stop.value
             except BaseException as exc:
-                record_exit(span, exc)
+                record_exit(span, exc, cancelled_type)
                 finish_span(span)
                 steps.leave()
                 # The traceback keeps this frame: drop what ties it to the span's error log
@@ -111,7 +114,7 @@ def wrap_generator(
                 try:
                     gen.close()
                 except BaseException as exc:
-                    record_exit(span, exc)
+                    record_exit(span, exc, cancelled_type)
                     steps.leave()
                     finish_span(span)
                     del span, steps, sent, value

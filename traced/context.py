@@ -63,13 +63,27 @@ def _call_target(fn: Any) -> Any:
 Runner = Callable[[Callable[..., Any], ScopeManager, Span], Callable[..., Any]]
 
 
+# On failure each wrapper drops what it holds before the exception leaves: the traceback
+# keeps the wrapper's frame, and a span that logs the exception (the caller's, when it is
+# traced) keeps the traceback. The scope activated here leads to that span (through the
+# scope it replaced), so holding it would make a cycle keeping the failed call's locals
+# alive until the cyclic GC runs (see _sync.wrap_function). The frame still reaches
+# ``parent`` through the wrapper's closure, which must keep it: when ``parent`` itself logs
+# the exception (propagate called inside the traced code that then fails), that cycle
+# remains for the cyclic GC.
+
+
 def _run_function(fn: Callable[..., Any], manager: ScopeManager, parent: Span) -> Callable[..., Any]:
     def run(*args: Any, **kwargs: Any) -> Any:
         scope = _activate(manager, parent)
         try:
-            return fn(*args, **kwargs)
-        finally:
+            result = fn(*args, **kwargs)
+        except BaseException:
             _close(scope)
+            del scope
+            raise
+        _close(scope)
+        return result
 
     return run
 
@@ -78,9 +92,13 @@ def _run_coroutine(fn: Callable[..., Any], manager: ScopeManager, parent: Span) 
     async def run_async(*args: Any, **kwargs: Any) -> Any:
         scope = _activate(manager, parent)
         try:
-            return await fn(*args, **kwargs)
-        finally:
+            result = await fn(*args, **kwargs)
+        except BaseException:
             _close(scope)
+            del scope
+            raise
+        _close(scope)
+        return result
 
     return run_async
 
@@ -96,18 +114,27 @@ def _run_generator(fn: Callable[..., Any], manager: ScopeManager, parent: Span) 
             try:
                 value = gen.send(sent) if thrown is None else gen.throw(thrown)
             except StopIteration as stop:
-                return stop.value
-            finally:
                 steps.leave()
-                thrown = None
+                thrown = None  # its traceback holds this frame, which the return keeps
+                return stop.value
+            except BaseException:
+                steps.leave()
+                del steps, thrown  # and the values sent, which may hold anything
+                sent = value = None
+                raise
+            steps.leave()
+            thrown = None
             try:
                 sent = yield value
             except GeneratorExit:
                 steps.enter()
                 try:
                     gen.close()
-                finally:
+                except BaseException:
                     steps.leave()
+                    del steps, sent, value
+                    raise
+                steps.leave()
                 raise
             except BaseException as exc:
                 thrown = exc
@@ -121,8 +148,11 @@ def _run_iterable_coroutine(fn: Callable[..., Any], manager: ScopeManager, paren
 
 
 def _run_async_generator(fn: Callable[..., Any], manager: ScopeManager, parent: Span) -> Callable[..., Any]:
+    from ._async import leave_to_wrapper  # imports asyncio: only when an async generator function is handed off
+
     async def run_async_generator(*args: Any, **kwargs: Any) -> AsyncGenerator[Any, Any]:
         agen = fn(*args, **kwargs)
+        leave_to_wrapper(agen)  # the loop closes this wrapper only, which closes ``agen``
         steps = GeneratorScope(manager, parent)
         sent: Any = None
         thrown: Optional[BaseException] = None
@@ -134,18 +164,27 @@ def _run_async_generator(fn: Callable[..., Any], manager: ScopeManager, parent: 
                 else:
                     value = await agen.athrow(thrown)
             except StopAsyncIteration:
-                return
-            finally:
                 steps.leave()
-                thrown = None
+                thrown = None  # its traceback holds this frame, which the return keeps
+                return
+            except BaseException:
+                steps.leave()
+                del steps, thrown
+                sent = value = None
+                raise
+            steps.leave()
+            thrown = None
             try:
                 sent = yield value
             except GeneratorExit:
                 steps.enter()
                 try:
                     await agen.aclose()
-                finally:
+                except BaseException:
                     steps.leave()
+                    del steps, sent, value
+                    raise
+                steps.leave()
                 raise
             except BaseException as exc:
                 thrown = exc

@@ -157,9 +157,14 @@ def _wrap_iterable_coroutine(
 ) -> Callable[..., Any]:
     """A generator-based coroutine (``@types.coroutine``) is traced as a generator: its span
     opens when it is first sent a value (the start of the awaited run), covers the whole run
-    and is active during its steps only. The wrapper is marked by ``types.coroutine`` as
-    ``fn`` is, so its generators can be awaited and still be used with ``yield from``."""
-    return types.coroutine(wrap_generator(fn, name, make_tags, fixed_tracer, ignore_active_span))
+    and is active during its steps only; as for ``async def``, asyncio's ``CancelledError``
+    ending it is recorded as a cancellation, not an error. The wrapper is marked by
+    ``types.coroutine`` as ``fn`` is, so its generators can be awaited and still be used
+    with ``yield from``."""
+    import asyncio  # only when such a coroutine is traced, as for ``async def`` (see _wrapper_for)
+
+    wrapper = wrap_generator(fn, name, make_tags, fixed_tracer, ignore_active_span, asyncio.CancelledError)
+    return types.coroutine(wrapper)
 
 
 def copy_metadata(wrapper: Callable[..., Any], target: Any) -> None:

@@ -3,7 +3,7 @@ decorator must survive:
 
 * ``@trace`` over a generator-based coroutine (``@types.coroutine``): still awaitable,
   still usable with ``yield from``, introspected as the original, traced over its awaited
-  run with the span active during its steps;
+  run with the span active during its steps, a cancellation recorded as for ``async def``;
 * ``tag_args`` values (and decorated objects) that misbehave when looked at: ``repr()``
   raising, a fake or raising ``__class__``, subclasses of the tag types with hostile
   methods, a ``__qualname__`` or ``__doc__`` that raises: the span is kept, what can be
@@ -155,6 +155,46 @@ async def test_types_coroutine_exception_and_cancellation(atracer):
     assert spans["fails"].tags["error"] is True
     assert "error" not in spans["hangs"].tags
     atracer.assert_each_span_finished_once()
+
+
+async def test_types_coroutine_cancellation_is_recorded_as_for_async_def(atracer):
+    """A task awaiting a traced generator-based coroutine is cancelled while the
+    coroutine is suspended in its own code: the CancelledError reaches whoever awaits the
+    task, and the span is finished once with ``cancelled=True`` and no error tag; its tags
+    and logs are those of a cancelled ``async def`` traced the same way."""
+    started = asyncio.Event()
+
+    @trace("cancelled")
+    @types.coroutine
+    def generator_based():
+        started.set()
+        yield from asyncio.sleep(3600)
+
+    @trace("cancelled")
+    async def native():
+        started.set()
+        await asyncio.sleep(3600)
+
+    async def awaiter(fn):
+        return await fn()
+
+    recorded = []
+    for fn in (generator_based, native):
+        started.clear()
+        task = asyncio.ensure_future(awaiter(fn))
+        await asyncio.wait_for(started.wait(), WAIT)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(task, WAIT)
+        assert task.cancelled()
+        [finished] = atracer.finished_spans()
+        atracer.assert_each_span_finished_once()
+        recorded.append((finished.tags, [entry.key_values for entry in finished.logs]))
+        atracer.reset()
+        atracer.started.clear()
+    gencoro_recorded, native_recorded = recorded
+    assert gencoro_recorded[0] == {"cancelled": True}
+    assert gencoro_recorded == native_recorded
 
 
 @pytest.mark.parametrize("tracer_kind", ["noop", "mock"])

@@ -8,14 +8,19 @@ close the wrapper only (which closes the user's generator inside its span), or t
 closes overlap when the generator's ``finally`` awaits, and the loop reports "aclose():
 asynchronous generator is already running". Each case runs on real event loops, with the
 loop's exception handler, ``sys.unraisablehook`` and warnings captured, and checks that the
-span is finished exactly once and every scope activated for it is closed.
+span is finished exactly once and every scope activated for it is closed. A ``propagate``\\ d
+async generator is the same pair (the wrapper and the generator it drives) and is checked
+the same way.
 
 Freed locals: with the cyclic GC off, a traced callable (function, coroutine, generator,
 async generator, on each way it can fail) or a ``span()`` block raises while holding a
 local object; once the caller has dropped the exception the object must be gone, as it is
 untraced (asserted first, in the same test), although the span's error log still holds
 the exception until the tracer drops the span. The traceback the caller sees keeps the same
-user frames and lines, and the span keeps its ``stack`` log.
+user frames and lines, and the span keeps its ``stack`` log. The same holds for a
+``propagate``\\ d callable of each kind called by ``@trace``\\ d code: the scopes it activates
+lead, through the scope they replaced, to the caller's span, whose error log holds the
+exception.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import traceback
 import warnings
 import weakref
 from types import TracebackType
-from typing import Any, Awaitable, Callable, Dict, Iterator, List, Tuple
+from typing import Any, Awaitable, Callable, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
@@ -36,7 +41,7 @@ from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers import ThreadLocalScopeManager
 from opentracing.scope_managers.asyncio import AsyncioScopeManager
 from opentracing.scope_managers.contextvars import ContextVarsScopeManager
-from traced import span, trace
+from traced import active_span, propagate, span, trace
 
 from ._tools import CountingTracer, PlainScopeManager, exhaust
 
@@ -92,8 +97,9 @@ def run(main: Callable[[], Any], reports: Reports) -> Any:
     return asyncio.run(with_handler())
 
 
-def finally_awaits(log: List[str]):
-    """An async generator function whose ``finally`` awaits (what makes closes overlap)."""
+def finally_awaits(log: List[str], seen: Optional[List[Any]] = None):
+    """An async generator function whose ``finally`` awaits (what makes closes overlap);
+    the span active at its end is appended to ``seen``, if given."""
 
     async def numbers():
         try:
@@ -102,13 +108,15 @@ def finally_awaits(log: List[str]):
         finally:
             await asyncio.sleep(0)
             log.append("finally done")
+            if seen is not None:
+                seen.append(active_span())
 
     return numbers
 
 
-def catches_generator_exit(log: List[str]):
+def catches_generator_exit(log: List[str], seen: Optional[List[Any]] = None):
     """An async generator function that catches GeneratorExit (re-raising it) and awaits
-    in ``finally``."""
+    in ``finally``; the span active at its end is appended to ``seen``, if given."""
 
     async def numbers():
         try:
@@ -121,6 +129,8 @@ def catches_generator_exit(log: List[str]):
             await asyncio.sleep(0)
             await asyncio.sleep(0)
             log.append("finally done")
+            if seen is not None:
+                seen.append(active_span())
 
     return numbers
 
@@ -203,6 +213,36 @@ def test_several_abandoned_traced_async_generators_shut_down_cleanly(install_tra
     assert log == ["finally done"] * 5
     tracer.assert_each_span_finished_once()
     assert len(tracer.finished_spans()) == 5
+
+
+@pytest.mark.parametrize("manager", LOOP_MANAGERS)
+@pytest.mark.parametrize("body", BODIES)
+def test_propagated_abandoned_async_generator_shuts_down_cleanly(install_tracer, manager, body):
+    """``propagate`` over an async generator function drives the user's generator too:
+    abandoned after one item, shutdown closes the wrapper, which closes the user's
+    generator with the carried span active (its finally awaits, runs to the end); nothing
+    is reported ("aclose(): asynchronous generator is already running" was); the carried
+    span is finished once, by its own ``with`` block, and every scope is closed."""
+    tracer = install_tracer(CountingTracer(LOOP_MANAGERS[manager]()))
+    log: List[str] = []
+    kept: List[Any] = []
+    seen: List[Any] = []
+    numbers = BODIES[body](log, seen)
+
+    async def main() -> Any:
+        with span("parent") as parent:
+            carried = propagate(numbers)
+        assert carried is not numbers
+        seen.append(parent)
+        return await abandon(carried, kept)()
+
+    with reported() as reports:
+        assert run(main, reports) == 1
+    assert reports.all() == []
+    assert log == expected_log(body)
+    parent, in_finally = seen
+    assert in_finally is parent
+    assert_span_closed_once(tracer)
 
 
 @pytest.mark.parametrize("traced", [False, True], ids=["untraced", "traced"])
@@ -525,5 +565,143 @@ def test_tracer_keeping_the_span_keeps_only_what_the_exception_reaches(tracer, k
         assert refs[0]() is not None
         tracer.reset()
         assert refs[0]() is None
+    finally:
+        gc.enable()
+
+
+PROPAGATED_KINDS = [kind for kind in KINDS if "block" not in kind]
+
+PROPAGATE_WRAPPERS = {"run", "run_async", "run_generator", "run_async_generator"}
+
+
+def caller_of(kind: str, fn: Callable[..., Any], traced: bool) -> Callable[..., Any]:
+    """A function running ``fn`` to its failure the way ``kind`` is run, traced or not: the
+    code around a propagated callable, whose span logs the exception passing through."""
+    decorate = trace("caller") if traced else (lambda f: f)
+    if kind in DRIVERS:
+
+        def caller() -> Any:
+            return DRIVERS[kind](fn)
+
+    else:
+
+        async def caller() -> Any:  # type: ignore[misc]
+            return await ASYNC_DRIVERS[kind](fn)
+
+    return decorate(caller)
+
+
+def call_and_catch(kind: str, caller: Callable[..., Any]) -> Frames:
+    """Call ``caller`` (await it for an async kind, inside the loop) to its failure, catch
+    the exception and drop it; return the traceback the caller's caller saw."""
+
+    async def acall() -> Frames:
+        try:
+            await caller()
+        except Boom as exc:
+            return plain_frames(exc)
+        raise AssertionError("Boom was not raised")
+
+    if kind in ASYNC_DRIVERS:
+        return asyncio.run(acall())
+    try:
+        caller()
+    except Boom as exc:
+        return plain_frames(exc)
+    raise AssertionError("Boom was not raised")
+
+
+@pytest.mark.parametrize("kind", PROPAGATED_KINDS)
+def test_failed_propagated_call_frees_its_locals_without_the_cyclic_gc(tracer, kind):
+    """With the cyclic GC off, a propagated callable of each kind (carrying a span that
+    ended without error) fails inside a ``@trace``\\ d caller, whose span logs the exception:
+    once the exception is dropped and the tracer has dropped its spans, the failing code's
+    local is freed, as it is untraced (the baseline, asserted first). The scope propagate
+    activated would otherwise keep it: it leads, through the caller's scope it replaced, to
+    the caller's span and its error log, which holds the traceback of propagate's frame. The
+    traceback keeps the same user frames and lines, plus propagate's and trace's frames."""
+    refs: List[Any] = []
+    gc.collect()
+    gc.disable()
+    try:
+        untraced = call_and_catch(kind, caller_of(kind, make_body(kind, refs, traced=False), traced=False))
+        assert refs.pop()() is None  # the baseline
+
+        with span("parent") as parent:
+            carried = propagate(make_body(kind, refs, traced=False))
+        assert carried.__wrapped__ is not None
+        traced = call_and_catch(kind, caller_of(kind, carried, traced=True))
+        stack = recorded_stack(tracer)  # the caller's span failed; then the tracer drops both
+        assert refs.pop()() is None
+    finally:
+        gc.enable()
+    assert not parent.tags.get("error")
+    assert [frame for frame in traced if frame[0] not in WRAPPERS | PROPAGATE_WRAPPERS] == untraced
+    assert {frame[0] for frame in traced} & PROPAGATE_WRAPPERS
+    assert "body" in stack
+
+
+def catching_body(kind: str) -> Callable[..., Any]:
+    """A generator (or async generator) function that returns when an exception is thrown
+    into it at its first item."""
+    if kind == "generator":
+
+        def body():
+            try:
+                yield 1
+            except Boom:
+                return
+
+    else:
+
+        async def body():  # type: ignore[misc]
+            try:
+                yield 1
+            except Boom:
+                return
+
+    return body
+
+
+def throw_in_and_return(kind: str, fn: Callable[..., Any], refs: List[Any]) -> None:
+    """Take one item of ``fn()``, throw in a Boom holding a Payload, which ends it."""
+    if kind == "generator":
+        gen = fn()
+        next(gen)
+        try:
+            gen.throw(Boom(hold(refs)))
+        except StopIteration:
+            return
+        raise AssertionError("the generator did not return")
+
+    async def athrow() -> None:
+        agen = fn()
+        await agen.__anext__()
+        try:
+            await agen.athrow(Boom(hold(refs)))
+        except StopAsyncIteration:
+            return
+        raise AssertionError("the generator did not return")
+
+    asyncio.run(athrow())
+
+
+@pytest.mark.parametrize("kind", ["generator", "async generator"])
+def test_exception_thrown_into_a_propagated_generator_that_returns_is_freed(tracer, kind):
+    """With the cyclic GC off: an exception thrown into a propagated generator that
+    catches it and returns is freed (with what it holds) as soon as the generator is done,
+    as it is untraced (the baseline, asserted first): the wrapper, whose frame the
+    exception's traceback holds, does not keep it."""
+    refs: List[Any] = []
+    gc.collect()
+    gc.disable()
+    try:
+        throw_in_and_return(kind, catching_body(kind), refs)
+        assert refs.pop()() is None  # the baseline
+
+        with span("parent"):
+            carried = propagate(catching_body(kind))
+        throw_in_and_return(kind, carried, refs)
+        assert refs.pop()() is None
     finally:
         gc.enable()
