@@ -1,0 +1,70 @@
+"""Where finished, sampled spans go: the :class:`Recorder` interface and the two recorders
+of this package, in memory and nowhere. Exporters (Zipkin, OTLP, ...) are recorders too."""
+
+from __future__ import annotations
+
+import threading
+from typing import List
+
+from .span import FinishedSpan
+
+__all__ = ["MemoryRecorder", "NoneRecorder", "Recorder"]
+
+
+class Recorder:
+    """Receives each finished, sampled span as an immutable :class:`FinishedSpan`.
+
+    :meth:`record` is called on the thread that finished the span and must not block it
+    (a recorder that sends spans over the network queues them); it must not raise either,
+    but the tracer guards against one that does. :meth:`flush` and :meth:`close` wait at
+    most ``timeout`` seconds and say whether everything recorded so far was handled.
+    """
+
+    def record(self, span: FinishedSpan) -> None:
+        raise NotImplementedError
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Hand on every span recorded so far; True when done within ``timeout``."""
+        return True
+
+    def close(self, timeout: float = 5.0) -> bool:
+        """Flush, then release resources; spans recorded afterwards are dropped."""
+        return self.flush(timeout)
+
+
+class MemoryRecorder(Recorder):
+    """Keeps finished spans in a list, in finishing order: for tests and debugging
+    (``exporter="memory"``)."""
+
+    def __init__(self) -> None:
+        self._spans: List[FinishedSpan] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def record(self, span: FinishedSpan) -> None:
+        with self._lock:
+            if not self._closed:
+                self._spans.append(span)
+
+    @property
+    def spans(self) -> List[FinishedSpan]:
+        """A copy of the list of spans recorded so far."""
+        with self._lock:
+            return list(self._spans)
+
+    def clear(self) -> None:
+        """Forget the spans recorded so far."""
+        with self._lock:
+            self._spans.clear()
+
+    def close(self, timeout: float = 5.0) -> bool:
+        with self._lock:
+            self._closed = True
+        return True
+
+
+class NoneRecorder(Recorder):
+    """Drops every span (``exporter="none"``): spans still get ids and propagate."""
+
+    def record(self, span: FinishedSpan) -> None:
+        pass

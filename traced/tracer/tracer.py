@@ -1,0 +1,280 @@
+"""``traced.Tracer``: the recording OpenTracing tracer.
+
+Starting a span: find the parent (``child_of``, else the first reference, else the active
+span unless ``ignore_active_span``); take the trace id, baggage and sampling decision from
+a local parent, ask the sampler at the root of a trace or under a remote parent; give the
+span a new random id; a sampled span records, an unsampled one only carries its ids.
+Finishing a sampled span hands its frozen snapshot to the recorder.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import weakref
+from types import MappingProxyType
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+
+import opentracing
+from opentracing import (
+    Format,
+    InvalidCarrierException,
+    Reference,
+    ReferenceType,
+    Scope,
+    ScopeManager,
+    UnsupportedFormatException,
+)
+from opentracing.scope_managers.contextvars import ContextVarsScopeManager
+
+from .._report import report_tracer_error
+from ._ids import new_span_id, new_trace_id
+from .binary import extract_binary, inject_binary
+from .context import SpanContext
+from .recorder import MemoryRecorder, Recorder
+from .span import FinishedSpan, NonRecordingSpan, RecordingSpan, SpanLimits, SpanReference
+
+__all__ = ["Tracer"]
+
+_TEXT_FORMATS = (Format.TEXT_MAP, Format.HTTP_HEADERS)
+_CHILD_OF = ReferenceType.CHILD_OF
+_NO_REFERENCES: Tuple[SpanReference, ...] = ()
+
+# Every live tracer, so that a forked child can correct the pid in their process tags.
+_tracers: "weakref.WeakSet[Tracer]" = weakref.WeakSet()
+
+
+def _library_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("opentracing")
+    except Exception:  # not installed as a distribution (a source checkout)
+        return "unknown"
+
+
+def _after_fork_in_child() -> None:
+    for tracer in list(_tracers):
+        tracer._set_process_tags()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+class Tracer(opentracing.Tracer):
+    """An OpenTracing tracer that records spans with real ids and propagates them.
+
+    :param service_name: the name of this service, on every span's process tags.
+    :param recorder: where finished, sampled spans go (default: a :class:`MemoryRecorder`).
+    :param sampler: decides at the root of each trace (default: parent-based, always on).
+    :param propagator: the codecs for ``TEXT_MAP`` and ``HTTP_HEADERS`` (default: W3C
+        ``traceparent``/``tracestate`` and ``baggage``).
+    :param scope_manager: default ``ContextVarsScopeManager``, right for threads and asyncio.
+    :param tags: extra process tags (``deployment.environment``, ...).
+    :param limits: how many tags and logs a span keeps (:class:`SpanLimits`).
+    """
+
+    def __init__(
+        self,
+        service_name: str = "unknown_service",
+        *,
+        recorder: Optional[Recorder] = None,
+        sampler: Any = None,
+        propagator: Any = None,
+        scope_manager: Optional[ScopeManager] = None,
+        tags: Optional[Mapping[str, Any]] = None,
+        limits: Optional[SpanLimits] = None,
+    ) -> None:
+        super().__init__(ContextVarsScopeManager() if scope_manager is None else scope_manager)
+        if not isinstance(service_name, str) or not service_name:
+            raise ValueError("service_name must be a non-empty string, not %r" % (service_name,))
+        if sampler is None:
+            from .sampling import DEFAULT_SAMPLER
+
+            sampler = DEFAULT_SAMPLER
+        if propagator is None:
+            from ..propagation import DEFAULT_PROPAGATORS, composite
+
+            propagator = composite(DEFAULT_PROPAGATORS)
+        self.service_name = service_name
+        self.recorder: Recorder = MemoryRecorder() if recorder is None else recorder
+        self.sampler = sampler
+        self.propagator = propagator
+        self._limits = SpanLimits() if limits is None else limits
+        self._extra_tags = dict(tags or {})
+        self.process_tags: Mapping[str, Any] = MappingProxyType({})
+        self._set_process_tags()
+        _tracers.add(self)
+
+    def _set_process_tags(self) -> None:
+        tags: Dict[str, Any] = {
+            "service.name": self.service_name,
+            "host.name": socket.gethostname(),
+            "process.pid": os.getpid(),
+            "telemetry.sdk.name": "traced",
+            "telemetry.sdk.language": "python",
+            "telemetry.sdk.version": _library_version(),
+        }
+        tags.update(self._extra_tags)
+        self.process_tags = MappingProxyType(tags)
+
+    # -- starting spans ------------------------------------------------------------------
+
+    def start_active_span(
+        self,
+        operation_name: str,
+        child_of: Union[opentracing.Span, opentracing.SpanContext, None] = None,
+        references: Optional[List[Reference]] = None,
+        tags: Optional[Dict[str, Any]] = None,
+        start_time: Optional[float] = None,
+        ignore_active_span: bool = False,
+        finish_on_close: bool = True,
+    ) -> Scope:
+        span = self.start_span(
+            operation_name, child_of, references, tags, start_time, ignore_active_span
+        )
+        return self._scope_manager.activate(span, finish_on_close)
+
+    def start_span(
+        self,
+        operation_name: Optional[str] = None,
+        child_of: Union[opentracing.Span, opentracing.SpanContext, None] = None,
+        references: Optional[List[Reference]] = None,
+        tags: Optional[Dict[str, Any]] = None,
+        start_time: Optional[float] = None,
+        ignore_active_span: bool = False,
+    ) -> opentracing.Span:
+        parent: Any = None
+        span_references = _NO_REFERENCES
+        if child_of is not None:
+            parent = child_of.context if isinstance(child_of, opentracing.Span) else child_of
+            if isinstance(parent, SpanContext):
+                span_references = (SpanReference(_CHILD_OF, parent.trace_id, parent.span_id),)
+        elif references:
+            span_references, parent = _references(references)
+        if parent is None and not ignore_active_span:
+            scope = self._scope_manager.active
+            if scope is not None:
+                parent = scope.span.context
+                if isinstance(parent, SpanContext):
+                    span_references = (SpanReference(_CHILD_OF, parent.trace_id, parent.span_id),)
+        name = "" if operation_name is None else operation_name
+        if isinstance(parent, SpanContext):
+            if parent.remote:
+                sampled = parent.debug or self.sampler.should_sample(parent.trace_id, parent, name)
+            else:
+                sampled = parent.sampled
+            context = SpanContext(
+                parent.trace_id,
+                new_span_id(),
+                sampled,
+                parent.baggage,
+                parent_id=parent.span_id,
+                debug=parent.debug,
+                trace_state=parent.trace_state,
+                trace_id_bits=parent.trace_id_bits,
+            )
+        else:  # a root span; a context of another tracer cannot be a parent
+            trace_id = new_trace_id()
+            context = SpanContext(
+                trace_id, new_span_id(), self.sampler.should_sample(trace_id, None, name)
+            )
+        if context.sampled:
+            return RecordingSpan(self, context, name, start_time, tags, span_references)
+        return NonRecordingSpan(self, context)
+
+    # -- propagation -----------------------------------------------------------------------
+
+    def inject(self, span_context: opentracing.SpanContext, format: str, carrier: Any) -> None:
+        """Write ``span_context`` into ``carrier``: every configured codec for ``TEXT_MAP``
+        and ``HTTP_HEADERS`` (a mutable mapping), this tracer's encoding for ``BINARY`` (a
+        ``bytearray``).
+
+        :raises UnsupportedFormatException: any other format.
+        :raises InvalidCarrierException: a carrier of the wrong type.
+        :raises TypeError: ``span_context`` was not made by a ``traced.Tracer``.
+        """
+        if not isinstance(span_context, SpanContext):
+            if format not in _TEXT_FORMATS and format != Format.BINARY:
+                raise UnsupportedFormatException(format)
+            raise TypeError(
+                "traced.Tracer.inject needs a span context of a traced.Tracer, not %s"
+                % type(span_context).__name__
+            )
+        if format in _TEXT_FORMATS:
+            if not hasattr(carrier, "__setitem__") or isinstance(carrier, (list, bytearray)):
+                raise InvalidCarrierException(
+                    "a %s carrier must be a mutable mapping, not %s"
+                    % (format, type(carrier).__name__)
+                )
+            self.propagator.inject(span_context, carrier)
+        elif format == Format.BINARY:
+            inject_binary(span_context, carrier)
+        else:
+            raise UnsupportedFormatException(format)
+
+    def extract(self, format: str, carrier: Any) -> Optional[SpanContext]:
+        """The span context in ``carrier``, or None when it holds none (see
+        :mod:`traced.propagation` for when a malformed one raises
+        :exc:`~opentracing.SpanContextCorruptedException`).
+
+        :raises UnsupportedFormatException: a format other than the three standard ones.
+        :raises InvalidCarrierException: a carrier of the wrong type.
+        """
+        if format in _TEXT_FORMATS:
+            if not hasattr(carrier, "get") and not hasattr(carrier, "__getitem__"):
+                raise InvalidCarrierException(
+                    "a %s carrier must be a mapping, not %s" % (format, type(carrier).__name__)
+                )
+            context: Optional[SpanContext] = self.propagator.extract(carrier)
+            return context
+        if format == Format.BINARY:
+            return extract_binary(carrier)
+        raise UnsupportedFormatException(format)
+
+    # -- recording ---------------------------------------------------------------------------
+
+    def _record(self, span: FinishedSpan) -> None:
+        try:
+            self.recorder.record(span)
+        except Exception as exc:
+            report_tracer_error("Recorder.record", exc)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Hand every finished span to its destination; True when done within ``timeout``."""
+        try:
+            return self.recorder.flush(timeout)
+        except Exception as exc:
+            report_tracer_error("Recorder.flush", exc)
+            return False
+
+    def close(self, timeout: float = 5.0) -> bool:
+        """Flush and close the recorder; True when done within ``timeout``."""
+        try:
+            return self.recorder.close(timeout)
+        except Exception as exc:
+            report_tracer_error("Recorder.close", exc)
+            return False
+
+
+def _references(
+    references: List[Reference],
+) -> Tuple[Tuple[SpanReference, ...], Optional[SpanContext]]:
+    """The typed references to contexts of this tracer, and the parent among them: the
+    first ``child_of``, else the first reference (a trace continues through either kind)."""
+    kept: List[SpanReference] = []
+    parent: Optional[SpanContext] = None
+    first: Optional[SpanContext] = None
+    for reference in references:
+        context = reference.referenced_context
+        if isinstance(context, opentracing.Span):
+            context = context.context
+        if not isinstance(context, SpanContext):
+            continue  # None (as extract may give) or a context of another tracer
+        kept.append(SpanReference(reference.type, context.trace_id, context.span_id))
+        if first is None:
+            first = context
+        if parent is None and reference.type == _CHILD_OF:
+            parent = context
+    return tuple(kept), parent if parent is not None else first
