@@ -26,6 +26,9 @@ setup(
             "gevent>=21",
             "tornado>=5.1",
             "mypy>=1.5",
+            # 1.41.1: the last release for Python 3.9; the sampling tests compare with it.
+            "opentelemetry-api==1.41.1",
+            "opentelemetry-sdk==1.41.1",
         ],
         "docs": ["sphinx>=7"],
     },
