@@ -29,6 +29,11 @@ setup(
             # 1.41.1: the last release for Python 3.9; the sampling tests compare with it.
             "opentelemetry-api==1.41.1",
             "opentelemetry-sdk==1.41.1",
+            # peers of the propagation codecs (tests/traced/propagation), at the same release;
+            # hypothesis 6.141.1: the last release for Python 3.9
+            "opentelemetry-propagator-b3==1.41.1",
+            "opentelemetry-propagator-jaeger==1.41.1",
+            "hypothesis==6.141.1",
         ],
         "docs": ["sphinx>=7"],
     },
