@@ -26,13 +26,19 @@ setup(
             "gevent>=21",
             "tornado>=5.1",
             "mypy>=1.5",
-            # 1.41.1: the last release for Python 3.9; the sampling tests compare with it.
-            "opentelemetry-api==1.41.1",
-            "opentelemetry-sdk==1.41.1",
-            # peers of the propagation codecs (tests/traced/propagation), at the same release;
-            # hypothesis 6.141.1: the last release for Python 3.9
-            "opentelemetry-propagator-b3==1.41.1",
-            "opentelemetry-propagator-jaeger==1.41.1",
+            # OpenTelemetry's samplers and propagators, the peers of traced's: 1.45.1 (the
+            # release tests/compat's OpenTracing shim is pinned to, so that the two agree),
+            # 1.41.1 on Python 3.9, which newer releases dropped; likewise hypothesis
+            *[
+                "%s==%s; python_version %s" % (name, version, marker)
+                for name in (
+                    "opentelemetry-api",
+                    "opentelemetry-sdk",
+                    "opentelemetry-propagator-b3",
+                    "opentelemetry-propagator-jaeger",
+                )
+                for version, marker in (("1.45.1", '>= "3.10"'), ("1.41.1", '< "3.10"'))
+            ],
             "hypothesis==6.141.1",
         ],
         "docs": ["sphinx>=7"],

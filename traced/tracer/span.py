@@ -157,7 +157,7 @@ class RecordingSpan(opentracing.Span):
 
     @property
     def tracer(self) -> "Tracer":
-        return self._tracer  # type: ignore[return-value]
+        return self._tracer
 
     @property
     def tags(self) -> Dict[str, Any]:

@@ -32,6 +32,7 @@ from ._ids import new_span_id, new_trace_id
 from .binary import extract_binary, inject_binary
 from .context import SpanContext
 from .recorder import MemoryRecorder, Recorder
+from .sampling import DEFAULT_SAMPLER, Sampler, decide
 from .span import FinishedSpan, NonRecordingSpan, RecordingSpan, SpanLimits, SpanReference
 
 __all__ = ["Tracer"]
@@ -80,7 +81,7 @@ class Tracer(opentracing.Tracer):
         service_name: str = "unknown_service",
         *,
         recorder: Optional[Recorder] = None,
-        sampler: Any = None,
+        sampler: Optional[Sampler] = None,
         propagator: Any = None,
         scope_manager: Optional[ScopeManager] = None,
         tags: Optional[Mapping[str, Any]] = None,
@@ -89,17 +90,13 @@ class Tracer(opentracing.Tracer):
         super().__init__(ContextVarsScopeManager() if scope_manager is None else scope_manager)
         if not isinstance(service_name, str) or not service_name:
             raise ValueError("service_name must be a non-empty string, not %r" % (service_name,))
-        if sampler is None:
-            from .sampling import DEFAULT_SAMPLER
-
-            sampler = DEFAULT_SAMPLER
         if propagator is None:
             from ..propagation import DEFAULT_PROPAGATORS, composite
 
             propagator = composite(DEFAULT_PROPAGATORS)
         self.service_name = service_name
         self.recorder: Recorder = MemoryRecorder() if recorder is None else recorder
-        self.sampler = sampler
+        self.sampler: Sampler = DEFAULT_SAMPLER if sampler is None else sampler
         self.propagator = propagator
         self._limits = SpanLimits() if limits is None else limits
         self._extra_tags = dict(tags or {})
@@ -162,7 +159,7 @@ class Tracer(opentracing.Tracer):
         name = "" if operation_name is None else operation_name
         if isinstance(parent, SpanContext):
             if parent.remote:
-                sampled = parent.debug or self.sampler.should_sample(parent.trace_id, parent, name)
+                sampled = decide(self.sampler, parent.trace_id, parent, name)
             else:
                 sampled = parent.sampled
             context = SpanContext(
@@ -178,7 +175,7 @@ class Tracer(opentracing.Tracer):
         else:  # a root span; a context of another tracer cannot be a parent
             trace_id = new_trace_id()
             context = SpanContext(
-                trace_id, new_span_id(), self.sampler.should_sample(trace_id, None, name)
+                trace_id, new_span_id(), decide(self.sampler, trace_id, None, name)
             )
         if context.sampled:
             return RecordingSpan(self, context, name, start_time, tags, span_references)

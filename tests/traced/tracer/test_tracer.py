@@ -28,7 +28,7 @@ from traced.tracer import (
     SpanLimits,
     Tracer,
 )
-from traced.tracer.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased
+from traced.tracer.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased, Sampler
 
 
 def _tracer(**options: Any) -> Tracer:
@@ -246,7 +246,7 @@ def test_unsampled_spans_keep_ids_and_record_nothing() -> None:
 def test_sampling_is_decided_once_at_the_root_and_honoured_downstream() -> None:
     decisions: List[int] = []
 
-    class Counting:
+    class Counting(Sampler):
         description = "counting"
 
         def should_sample(self, trace_id: int, parent: Any, name: str) -> bool:
@@ -324,3 +324,16 @@ def test_recording_span_type_and_repr() -> None:
     assert "s" in repr(span) and span.context.trace_id_hex in repr(span.context)
     with pytest.raises(ValueError, match="service_name"):
         Tracer("")
+
+
+def test_a_failing_sampler_never_reaches_the_application() -> None:
+    class Broken(Sampler):
+        description = "broken"
+
+        def should_sample(self, trace_id: int, parent: Any, name: str) -> bool:
+            raise RuntimeError("sampler bug")
+
+    tracer = _tracer(sampler=Broken())
+    with tracer.start_active_span("s") as scope:
+        assert not scope.span.context.sampled  # not sampled, and no exception
+    assert tracer.recorder.spans == []
