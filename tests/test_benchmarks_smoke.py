@@ -100,3 +100,51 @@ def test_bench_instructions_counts_with_callgrind():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     match = re.search(r"^bare f\(\)\s+(\d+)\s+1\.00", proc.stdout, re.M)
     assert match and int(match.group(1)) > 100, proc.stdout
+
+
+# bench_tracer.py: the recording tracer, the reference spans, OpenTelemetry, then the peers
+# that need pip (skipped with --no-compare), and the summary of the issue's targets.
+TRACER_OURS_LABELS = [
+    "bare f()",
+    "ours sampled: with start_active_span",
+    "ours unsampled (ALWAYS_OFF)",
+    "ours sampled, 8 tags on start",
+    "ours hand-written with global_tracer(): f()",
+    "ours @trace('x') f()",
+    "minimal span (slots, time_ns, getrandbits)",
+    "minimal span + contextvar set/reset",
+]
+TRACER_OTHER_LABELS = [
+    "OTel SDK sampled, discarding processor",
+    "OTel SDK ALWAYS_OFF",
+    "bare f() [peers process]",
+    "jaeger-client 4.8.0 const 1, NullReporter",
+    "jaeger-client 4.8.0 const 0, NullReporter",
+    "basictracer 3.2.0, discarding recorder",
+]
+TRACER_TARGETS = [
+    "sampled <= 2x minimal activated span",
+    "sampled >= 8x cheaper than OTel sampled",
+    "sampled >= 4x cheaper than jaeger-client sampled",
+    "unsampled >= 15x cheaper than OTel ALWAYS_OFF",
+    "@trace <= 1.10x hand-written with",
+    "8 tags <= 1.5x no tags",
+]
+
+
+def test_bench_tracer_quick_runs_every_line():
+    proc = _run(str(BENCHMARKS / "bench_tracer.py"), "--quick", "--no-compare")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    table = proc.stdout
+    assert "installing" not in table, table  # no pip with --no-compare
+    for label in TRACER_OURS_LABELS:  # ours and the reference: a figure, never n/a
+        row = re.compile(r"^  " + re.escape(label) + r"\s+\d+\.\d", re.MULTILINE)
+        assert row.search(table), f"{label!r} missing or without a figure:\n{table}"
+    for label in TRACER_OTHER_LABELS:
+        row = re.compile(r"^  " + re.escape(label) + r"\s+\S", re.MULTILINE)
+        assert row.search(table), f"{label!r} missing from:\n{table}"
+    assert table.count("skipped: --no-compare") == 4, table
+    summary = table.partition("targets (issue 9):")[2]
+    for text in TRACER_TARGETS:
+        row = re.compile(r"^  " + re.escape(text) + r"\s+(ok|MISSED|n/a)", re.MULTILINE)
+        assert row.search(summary), f"target {text!r} missing from:\n{table}"
