@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Type
+from typing import Callable, Optional, Type
 
 from ..scope import Scope
 from ..scope_manager import ScopeManager
@@ -89,6 +89,12 @@ class StackScopeManager(ScopeManager):
     def set_active(self, scope: Optional[Scope]) -> None:
         """Make ``scope`` the top of the stack, closing and finishing nothing."""
         raise NotImplementedError
+
+    def active_getter(self) -> Callable[[], Optional[Scope]]:
+        """A function of no arguments returning :attr:`active`, for callers that read the
+        active scope on every span (a tracer looking for the parent): a subclass can give
+        a faster one than the property, as ``ContextVarsScopeManager`` does."""
+        return lambda: self.active
 
     def swap(self, scope: Optional[Scope]) -> Optional[Scope]:
         """Make ``scope`` the top of the stack and return the scope that was there."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Iterator, Optional
+from types import TracebackType
+from typing import Callable, Iterator, Optional, Type
 
 from ..scope import Scope
 from ..scope_manager import ScopeManager  # noqa: F401  (OpenTracing 2.4 exposes it here)
@@ -19,10 +20,15 @@ from ._stack import StackScope, StackScopeManager
 __all__ = ["ContextVarsScopeManager", "no_parent_scope"]
 
 _SCOPE: ContextVar[Optional[Scope]] = ContextVar("opentracing_active_scope", default=None)
+_new_scope = object.__new__
 
 
 class _ContextVarsScope(StackScope):
-    """A scope of :class:`ContextVarsScopeManager`; creating one activates it."""
+    """A scope of :class:`ContextVarsScopeManager`; creating one activates it.
+
+    Activation and closing are every span's path, so they use the context variable
+    directly rather than through the manager's ``active`` and ``set_active``.
+    """
 
     def __init__(self, manager: StackScopeManager, span: Span, finish_on_close: bool) -> None:
         self._manager = manager
@@ -31,6 +37,30 @@ class _ContextVarsScope(StackScope):
         self._to_restore = _SCOPE.get()
         self._closed = False
         _SCOPE.set(self)
+
+    def close(self) -> None:
+        if _SCOPE.get() is not self:
+            return
+        self._closed = True
+        _SCOPE.set(self._to_restore)
+        if self._finish_on_close:
+            self._span.finish()
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc_val: Optional[BaseException],
+        exc_tb: Optional[TracebackType],
+    ) -> None:
+        if exc_val is not None:
+            Span._on_error(self._span, exc_type, exc_val, exc_tb)
+        # close(), written out: one call less on the exit of every ``with``
+        if _SCOPE.get() is not self:
+            return
+        self._closed = True
+        _SCOPE.set(self._to_restore)
+        if self._finish_on_close:
+            self._span.finish()
 
 
 class ContextVarsScopeManager(StackScopeManager):
@@ -52,7 +82,18 @@ class ContextVarsScopeManager(StackScopeManager):
         _SCOPE.set(scope)
 
     def activate(self, span: Span, finish_on_close: bool) -> Scope:
-        return _ContextVarsScope(self, span, finish_on_close)
+        # _ContextVarsScope(self, span, finish_on_close), written out: no __init__ call
+        scope = _new_scope(_ContextVarsScope)
+        scope._manager = self
+        scope._span = span
+        scope._finish_on_close = finish_on_close
+        scope._to_restore = _SCOPE.get()
+        scope._closed = False
+        _SCOPE.set(scope)
+        return scope
+
+    def active_getter(self) -> Callable[[], Optional[Scope]]:
+        return _SCOPE.get
 
     def _set_scope(self, span: Span, finish_on_close: bool) -> Scope:
         """Activate ``span``; the same as :meth:`activate`."""

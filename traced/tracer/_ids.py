@@ -10,9 +10,12 @@ from __future__ import annotations
 import os
 import random
 
-__all__ = ["new_span_id", "new_trace_id", "reseed"]
+__all__ = ["new_span_id", "new_trace_id", "random_bits", "reseed"]
 
 _random = random.Random()  # seeded from os.urandom when created
+#: ``random_bits(n)``: n random bits (0 possible: use ``random_bits(64) or 1``). Reseeding
+#: changes this same generator, so the bound method stays right after fork.
+random_bits = _random.getrandbits
 
 
 def reseed() -> None:

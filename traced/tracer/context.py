@@ -7,13 +7,14 @@ from typing import Dict, Mapping, Optional, Tuple
 
 import opentracing
 
-__all__ = ["SpanContext", "TRACE_ID_MASK", "SPAN_ID_MASK"]
+__all__ = ["SpanContext", "TRACE_ID_MASK", "SPAN_ID_MASK", "root_context"]
 
 #: Trace ids are unsigned 128-bit integers, span ids unsigned 64-bit ones; 0 is invalid.
 TRACE_ID_MASK = (1 << 128) - 1
 SPAN_ID_MASK = (1 << 64) - 1
 
 _NO_BAGGAGE: Dict[str, str] = {}
+_new_context = object.__new__
 
 
 class SpanContext(opentracing.SpanContext):
@@ -64,6 +65,21 @@ class SpanContext(opentracing.SpanContext):
         self.trace_id_bits = trace_id_bits
         self.remote = remote
         self._baggage: Dict[str, str] = dict(baggage) if baggage else _NO_BAGGAGE
+
+    def _child(self, span_id: int, sampled: bool) -> "SpanContext":
+        """The context of a local child span: this trace, a new span id, this context as
+        parent, the same baggage (shared: contexts never change it) and trace state."""
+        child = _new_context(SpanContext)
+        child.trace_id = self.trace_id
+        child.span_id = span_id
+        child.parent_id = self.span_id
+        child.sampled = sampled
+        child.debug = self.debug
+        child.trace_state = self.trace_state
+        child.trace_id_bits = self.trace_id_bits
+        child.remote = False
+        child._baggage = self._baggage
+        return child
 
     @property
     def baggage(self) -> Dict[str, str]:
@@ -125,3 +141,18 @@ class SpanContext(opentracing.SpanContext):
         )
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def root_context(trace_id: int, span_id: int, sampled: bool) -> SpanContext:
+    """The context of a new root span: no parent, no baggage, a 128-bit trace id."""
+    context = _new_context(SpanContext)
+    context.trace_id = trace_id
+    context.span_id = span_id
+    context.parent_id = None
+    context.sampled = sampled
+    context.debug = False
+    context.trace_state = ()
+    context.trace_id_bits = 128
+    context.remote = False
+    context._baggage = _NO_BAGGAGE
+    return context

@@ -8,15 +8,17 @@ nothing.
 
 from __future__ import annotations
 
-import threading
+import functools
 import time
+from _thread import allocate_lock as _allocate_lock
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 import opentracing
 from opentracing import ReferenceType
 
+from .._report import report_tracer_error
 from .context import SpanContext
 
 if TYPE_CHECKING:
@@ -54,8 +56,7 @@ class SpanLimits:
             )
 
 
-@dataclass(frozen=True)
-class SpanReference:
+class SpanReference(NamedTuple):
     """A reference of a span to an earlier one: its type (``child_of`` or ``follows_from``)
     and the referenced trace and span ids."""
 
@@ -64,19 +65,18 @@ class SpanReference:
     span_id: int
 
 
-@dataclass(frozen=True)
-class LogRecord:
+class LogRecord(NamedTuple):
     """One ``log_kv`` call: its timestamp (seconds since the epoch) and its fields."""
 
     timestamp: float
     fields: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class FinishedSpan:
+class FinishedSpan(NamedTuple):
     """What the recorder receives for a finished, sampled span: a snapshot that no later
-    call on the span can change. Times are seconds since the epoch; ``parent_id`` is the
-    span id of the ``child_of`` parent, or None for a root span."""
+    call on the span can change (a tuple, with read-only mappings). Times are seconds
+    since the epoch; ``parent_id`` is the span id of the ``child_of`` parent, or None for
+    a root span; ``references`` keeps every reference with its type."""
 
     operation_name: str
     trace_id: int
@@ -108,8 +108,22 @@ class FinishedSpan:
         return format(self.span_id, "016x")
 
 
+# Built straight from a tuple: no Python-level __new__ on the finish path.
+_new_finished: Callable[[Tuple[Any, ...]], FinishedSpan] = functools.partial(
+    tuple.__new__, FinishedSpan  # type: ignore[arg-type]
+)
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+_NO_DROPS = (0, 0, 0)
+_CHILD_OF = ReferenceType.CHILD_OF
+
+
 class RecordingSpan(opentracing.Span):
-    """A sampled span of :class:`~traced.tracer.Tracer`; thread-safe."""
+    """A sampled span of :class:`~traced.tracer.Tracer`.
+
+    Safe to use from several threads: tags and logs are plain appends, and ``finish`` is
+    made once by a lock taken and never released (``acquire(False)`` is atomic), so the
+    snapshot is built exactly once. Calls after ``finish`` change nothing.
+    """
 
     __slots__ = (
         "operation_name",
@@ -118,10 +132,8 @@ class RecordingSpan(opentracing.Span):
         "_tags",
         "_logs",
         "_references",
-        "_lock",
-        "_dropped_tags",
-        "_dropped_logs",
-        "_truncated",
+        "_once",
+        "_drops",
     )
 
     _tracer: "Tracer"
@@ -133,20 +145,19 @@ class RecordingSpan(opentracing.Span):
         operation_name: str,
         start_time: Optional[float],
         tags: Optional[Mapping[str, Any]],
-        references: Tuple[SpanReference, ...],
+        references: Optional[Tuple[SpanReference, ...]],
     ) -> None:
         self._tracer = tracer
         self._context = context
         self.operation_name = operation_name
         self.start_time = _time() if start_time is None else start_time
         self.finish_time: Optional[float] = None
-        self._tags: Dict[str, Any] = {}
-        self._logs: List[LogRecord] = []
+        self._tags: Optional[Dict[str, Any]] = None
+        self._logs: Optional[List[LogRecord]] = None
+        # None: the one child_of reference to context.parent_id (or none for a root span)
         self._references = references
-        self._lock = threading.Lock()
-        self._dropped_tags = 0
-        self._dropped_logs = 0
-        self._truncated = 0
+        self._once = _allocate_lock()
+        self._drops: Optional[List[int]] = None  # tags, logs, truncated values
         if tags:
             for key, value in tags.items():
                 self._set_tag(key, value)
@@ -162,53 +173,59 @@ class RecordingSpan(opentracing.Span):
     @property
     def tags(self) -> Dict[str, Any]:
         """A copy of the tags set so far."""
-        with self._lock:
-            return dict(self._tags)
+        return dict(self._tags or ())
 
     @property
     def finished(self) -> bool:
         return self.finish_time is not None
 
     def set_operation_name(self, operation_name: str) -> "RecordingSpan":
-        self.operation_name = operation_name
+        if self.finish_time is None:
+            self.operation_name = operation_name
         return self
+
+    def _drop(self, which: int) -> None:
+        drops = self._drops
+        if drops is None:
+            drops = self._drops = [0, 0, 0]
+        drops[which] += 1
 
     def _limited(self, value: Any) -> Any:
         limit = self._tracer._limits.max_value_length
         if limit is not None and type(value) is str and len(value) > limit:
-            self._truncated += 1
+            self._drop(2)
             return value[:limit]
         return value
 
     def _set_tag(self, key: str, value: Any) -> None:
         tags = self._tags
-        if key not in tags and len(tags) >= self._tracer._limits.max_tags:
-            self._dropped_tags += 1
+        if tags is None:
+            tags = self._tags = {}
+        elif key not in tags and len(tags) >= self._tracer._limits.max_tags:
+            self._drop(0)
             return
         tags[key] = self._limited(value)
 
     def set_tag(self, key: str, value: Any) -> "RecordingSpan":
-        with self._lock:
-            if self.finish_time is None:
-                self._set_tag(key, value)
+        if self.finish_time is None:
+            self._set_tag(key, value)
         return self
 
     def log_kv(self, key_values: Mapping[str, Any], timestamp: Optional[float] = None) -> "RecordingSpan":
-        record = LogRecord(
-            _time() if timestamp is None else timestamp,
-            {key: self._limited(value) for key, value in key_values.items()},
-        )
-        with self._lock:
-            if self.finish_time is not None:
-                return self
-            if len(self._logs) >= self._tracer._limits.max_logs:
-                self._dropped_logs += 1
-            else:
-                self._logs.append(record)
+        if self.finish_time is not None:
+            return self
+        logs = self._logs
+        if logs is None:
+            logs = self._logs = []
+        if len(logs) >= self._tracer._limits.max_logs:
+            self._drop(1)
+            return self
+        fields = {key: self._limited(value) for key, value in key_values.items()}
+        logs.append(LogRecord(_time() if timestamp is None else timestamp, MappingProxyType(fields)))
         return self
 
     def set_baggage_item(self, key: str, value: str) -> "RecordingSpan":
-        with self._lock:
+        if self.finish_time is None:
             self._context = self.context.with_baggage_item(key, value)
         return self
 
@@ -217,37 +234,45 @@ class RecordingSpan(opentracing.Span):
 
     def finish(self, finish_time: Optional[float] = None) -> None:
         """End the span and hand its snapshot to the recorder; later calls do nothing."""
-        with self._lock:
-            if self.finish_time is not None:
-                return
-            self.finish_time = _time() if finish_time is None else finish_time
-            snapshot = self._snapshot()
-        self._tracer._record(snapshot)
-
-    def _snapshot(self) -> FinishedSpan:
+        if not self._once.acquire(False):
+            return
+        self.finish_time = finish_time = _time() if finish_time is None else finish_time
+        # the snapshot, written out here: this runs once for every sampled span
         context: SpanContext = self._context  # type: ignore[assignment]
-        parent_id = None
-        for reference in self._references:
-            if reference.type == ReferenceType.CHILD_OF:
-                parent_id = reference.span_id
-                break
-        return FinishedSpan(
-            operation_name=self.operation_name,
-            trace_id=context.trace_id,
-            span_id=context.span_id,
-            parent_id=parent_id,
-            start_time=self.start_time,
-            finish_time=self.finish_time,  # type: ignore[arg-type]
-            tags=MappingProxyType(self._tags),
-            logs=tuple(self._logs),
-            references=self._references,
-            baggage=MappingProxyType(context.baggage),
-            debug=context.debug,
-            dropped_tags=self._dropped_tags,
-            dropped_logs=self._dropped_logs,
-            truncated_values=self._truncated,
-            process=self._tracer.process_tags,
+        references = self._references
+        parent_id = context.parent_id
+        if references is None:
+            references = () if parent_id is None else (
+                SpanReference(_CHILD_OF, context.trace_id, parent_id),
+            )
+        else:
+            parent_id = next((r.span_id for r in references if r.type == _CHILD_OF), None)
+        tags, logs, baggage = self._tags, self._logs, context._baggage
+        drops: Sequence[int] = self._drops or _NO_DROPS
+        tracer = self._tracer
+        snapshot = _new_finished(
+            (
+                self.operation_name,
+                context.trace_id,
+                context.span_id,
+                parent_id,
+                self.start_time,
+                finish_time,
+                MappingProxyType(dict(tags)) if tags else _EMPTY,
+                tuple(logs) if logs else (),
+                references,
+                MappingProxyType(baggage) if baggage else _EMPTY,
+                context.debug,
+                drops[0],
+                drops[1],
+                drops[2],
+                tracer.process_tags,
+            )
         )
+        try:
+            tracer._record_span(snapshot)
+        except Exception as exc:
+            report_tracer_error("Recorder.record", exc)
 
     def __repr__(self) -> str:
         return "RecordingSpan(%r, %r)" % (self.operation_name, self._context)

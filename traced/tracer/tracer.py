@@ -13,7 +13,7 @@ import os
 import socket
 import weakref
 from types import MappingProxyType
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 import opentracing
 from opentracing import (
@@ -25,21 +25,22 @@ from opentracing import (
     ScopeManager,
     UnsupportedFormatException,
 )
+from opentracing.scope_managers import StackScopeManager
 from opentracing.scope_managers.contextvars import ContextVarsScopeManager
 
 from .._report import report_tracer_error
-from ._ids import new_span_id, new_trace_id
+from ._ids import random_bits as _random_bits
 from .binary import extract_binary, inject_binary
-from .context import SpanContext
+from .context import SpanContext, root_context
 from .recorder import MemoryRecorder, Recorder
-from .sampling import DEFAULT_SAMPLER, Sampler, decide
+from .sampling import ALWAYS_OFF, ALWAYS_ON, DEFAULT_SAMPLER, ParentBased, Sampler, decide
 from .span import FinishedSpan, NonRecordingSpan, RecordingSpan, SpanLimits, SpanReference
 
 __all__ = ["Tracer"]
 
 _TEXT_FORMATS = (Format.TEXT_MAP, Format.HTTP_HEADERS)
 _CHILD_OF = ReferenceType.CHILD_OF
-_NO_REFERENCES: Tuple[SpanReference, ...] = ()
+_new_span = object.__new__
 
 # Every live tracer, so that a forked child can correct the pid in their process tags.
 _tracers: "weakref.WeakSet[Tracer]" = weakref.WeakSet()
@@ -95,10 +96,17 @@ class Tracer(opentracing.Tracer):
 
             propagator = composite(DEFAULT_PROPAGATORS)
         self.service_name = service_name
-        self.recorder: Recorder = MemoryRecorder() if recorder is None else recorder
-        self.sampler: Sampler = DEFAULT_SAMPLER if sampler is None else sampler
+        self.recorder = MemoryRecorder() if recorder is None else recorder
+        self.sampler = DEFAULT_SAMPLER if sampler is None else sampler
         self.propagator = propagator
         self._limits = SpanLimits() if limits is None else limits
+        manager = self._scope_manager
+        # read on every span without a given parent: the manager's fastest way, chosen here
+        self._active_scope: Callable[[], Optional[Scope]] = (
+            manager.active_getter()
+            if isinstance(manager, StackScopeManager)
+            else lambda: manager.active
+        )
         self._extra_tags = dict(tags or {})
         self.process_tags: Mapping[str, Any] = MappingProxyType({})
         self._set_process_tags()
@@ -115,6 +123,27 @@ class Tracer(opentracing.Tracer):
         }
         tags.update(self._extra_tags)
         self.process_tags = MappingProxyType(tags)
+
+    @property
+    def recorder(self) -> Recorder:
+        """Where finished, sampled spans go."""
+        return self._recorder
+
+    @recorder.setter
+    def recorder(self, recorder: Recorder) -> None:
+        self._recorder = recorder
+        self._record_span = recorder.record
+
+    @property
+    def sampler(self) -> Sampler:
+        """Decides at the root of each trace and under a remote parent."""
+        return self._sampler
+
+    @sampler.setter
+    def sampler(self, sampler: Sampler) -> None:
+        self._sampler = sampler
+        # decided here once: what a root span gets without asking (None: ask)
+        self._root_decision = _fixed_root_decision(sampler)
 
     # -- starting spans ------------------------------------------------------------------
 
@@ -143,43 +172,33 @@ class Tracer(opentracing.Tracer):
         ignore_active_span: bool = False,
     ) -> opentracing.Span:
         parent: Any = None
-        span_references = _NO_REFERENCES
+        span_references: Optional[Tuple[SpanReference, ...]] = None
         if child_of is not None:
             parent = child_of.context if isinstance(child_of, opentracing.Span) else child_of
-            if isinstance(parent, SpanContext):
-                span_references = (SpanReference(_CHILD_OF, parent.trace_id, parent.span_id),)
         elif references:
             span_references, parent = _references(references)
         if parent is None and not ignore_active_span:
-            scope = self._scope_manager.active
+            scope = self._active_scope()
             if scope is not None:
                 parent = scope.span.context
-                if isinstance(parent, SpanContext):
-                    span_references = (SpanReference(_CHILD_OF, parent.trace_id, parent.span_id),)
         name = "" if operation_name is None else operation_name
-        if isinstance(parent, SpanContext):
+        if parent.__class__ is SpanContext:
             if parent.remote:
-                sampled = decide(self.sampler, parent.trace_id, parent, name)
+                sampled = decide(self._sampler, parent.trace_id, parent, name)
             else:
                 sampled = parent.sampled
-            context = SpanContext(
-                parent.trace_id,
-                new_span_id(),
-                sampled,
-                parent.baggage,
-                parent_id=parent.span_id,
-                debug=parent.debug,
-                trace_state=parent.trace_state,
-                trace_id_bits=parent.trace_id_bits,
-            )
+            context = parent._child(_random_bits(64) or 1, sampled)
         else:  # a root span; a context of another tracer cannot be a parent
-            trace_id = new_trace_id()
-            context = SpanContext(
-                trace_id, new_span_id(), decide(self.sampler, trace_id, None, name)
-            )
-        if context.sampled:
+            trace_id = _random_bits(128) or 1
+            fixed = self._root_decision
+            sampled = decide(self._sampler, trace_id, None, name) if fixed is None else fixed
+            context = root_context(trace_id, _random_bits(64) or 1, sampled)
+        if sampled:
             return RecordingSpan(self, context, name, start_time, tags, span_references)
-        return NonRecordingSpan(self, context)
+        span = _new_span(NonRecordingSpan)  # NonRecordingSpan(self, context), written out
+        span._tracer = self
+        span._context = context
+        return span
 
     # -- propagation -----------------------------------------------------------------------
 
@@ -232,12 +251,6 @@ class Tracer(opentracing.Tracer):
 
     # -- recording ---------------------------------------------------------------------------
 
-    def _record(self, span: FinishedSpan) -> None:
-        try:
-            self.recorder.record(span)
-        except Exception as exc:
-            report_tracer_error("Recorder.record", exc)
-
     def flush(self, timeout: float = 5.0) -> bool:
         """Hand every finished span to its destination; True when done within ``timeout``."""
         try:
@@ -253,6 +266,17 @@ class Tracer(opentracing.Tracer):
         except Exception as exc:
             report_tracer_error("Recorder.close", exc)
             return False
+
+
+def _fixed_root_decision(sampler: Sampler) -> Optional[bool]:
+    """The decision ``sampler`` always takes for a root span, when it is fixed: always on
+    and always off, alone or as a parent-based sampler's root (the default)."""
+    root = sampler.root if isinstance(sampler, ParentBased) else sampler
+    if root is ALWAYS_ON:
+        return True
+    if root is ALWAYS_OFF:
+        return False
+    return None
 
 
 def _references(
