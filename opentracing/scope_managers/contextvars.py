@@ -46,6 +46,18 @@ class _ContextVarsScope(StackScope):
         if self._finish_on_close:
             self._span.finish()
 
+    def end(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        scope = _SCOPE.get()
+        while scope is not self and isinstance(scope, StackScope):
+            scope = scope._to_restore
+        if scope is self:
+            _SCOPE.set(self._to_restore)
+        if self._finish_on_close:
+            self._span.finish()
+
     def __exit__(
         self,
         exc_type: Optional[Type[BaseException]],

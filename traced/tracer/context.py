@@ -7,7 +7,7 @@ from typing import Dict, Mapping, Optional, Tuple
 
 import opentracing
 
-__all__ = ["SpanContext", "TRACE_ID_MASK", "SPAN_ID_MASK", "root_context"]
+__all__ = ["SpanContext", "TRACE_ID_MASK", "SPAN_ID_MASK"]
 
 #: Trace ids are unsigned 128-bit integers, span ids unsigned 64-bit ones; 0 is invalid.
 TRACE_ID_MASK = (1 << 128) - 1
@@ -142,17 +142,3 @@ class SpanContext(opentracing.SpanContext):
 
     __hash__ = None  # type: ignore[assignment]
 
-
-def root_context(trace_id: int, span_id: int, sampled: bool) -> SpanContext:
-    """The context of a new root span: no parent, no baggage, a 128-bit trace id."""
-    context = _new_context(SpanContext)
-    context.trace_id = trace_id
-    context.span_id = span_id
-    context.parent_id = None
-    context.sampled = sampled
-    context.debug = False
-    context.trace_state = ()
-    context.trace_id_bits = 128
-    context.remote = False
-    context._baggage = _NO_BAGGAGE
-    return context

@@ -159,8 +159,19 @@ class RecordingSpan(opentracing.Span):
         self._once = _allocate_lock()
         self._drops: Optional[List[int]] = None  # tags, logs, truncated values
         if tags:
-            for key, value in tags.items():
-                self._set_tag(key, value)
+            limits = tracer._limits
+            if len(tags) > limits.max_tags:
+                for key, value in tags.items():
+                    self._set_tag(key, value)
+                return
+            copied = dict(tags)
+            limit = limits.max_value_length
+            if limit is not None:
+                for key, value in copied.items():
+                    if type(value) is str and len(value) > limit:
+                        copied[key] = value[:limit]
+                        self._drop(2)
+            self._tags = copied
 
     @property
     def context(self) -> SpanContext:
@@ -270,7 +281,7 @@ class RecordingSpan(opentracing.Span):
             )
         )
         try:
-            tracer._record_span(snapshot)
+            tracer._recorder.record(snapshot)
         except Exception as exc:
             report_tracer_error("Recorder.record", exc)
 

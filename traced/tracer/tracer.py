@@ -31,7 +31,7 @@ from opentracing.scope_managers.contextvars import ContextVarsScopeManager
 from .._report import report_tracer_error
 from ._ids import random_bits as _random_bits
 from .binary import extract_binary, inject_binary
-from .context import SpanContext, root_context
+from .context import SpanContext
 from .recorder import MemoryRecorder, Recorder
 from .sampling import ALWAYS_OFF, ALWAYS_ON, DEFAULT_SAMPLER, ParentBased, Sampler, decide
 from .span import FinishedSpan, NonRecordingSpan, RecordingSpan, SpanLimits, SpanReference
@@ -41,6 +41,7 @@ __all__ = ["Tracer"]
 _TEXT_FORMATS = (Format.TEXT_MAP, Format.HTTP_HEADERS)
 _CHILD_OF = ReferenceType.CHILD_OF
 _new_span = object.__new__
+_NO_BAGGAGE: Dict[str, str] = {}
 
 # Every live tracer, so that a forked child can correct the pid in their process tags.
 _tracers: "weakref.WeakSet[Tracer]" = weakref.WeakSet()
@@ -132,7 +133,6 @@ class Tracer(opentracing.Tracer):
     @recorder.setter
     def recorder(self, recorder: Recorder) -> None:
         self._recorder = recorder
-        self._record_span = recorder.record
 
     @property
     def sampler(self) -> Sampler:
@@ -192,7 +192,17 @@ class Tracer(opentracing.Tracer):
             trace_id = _random_bits(128) or 1
             fixed = self._root_decision
             sampled = decide(self._sampler, trace_id, None, name) if fixed is None else fixed
-            context = root_context(trace_id, _random_bits(64) or 1, sampled)
+            # root_context(trace_id, new span id, sampled), written out
+            context = _new_span(SpanContext)
+            context.trace_id = trace_id
+            context.span_id = _random_bits(64) or 1
+            context.parent_id = None
+            context.sampled = sampled
+            context.debug = False
+            context.trace_state = ()
+            context.trace_id_bits = 128
+            context.remote = False
+            context._baggage = _NO_BAGGAGE
         if sampled:
             return RecordingSpan(self, context, name, start_time, tags, span_references)
         span = _new_span(NonRecordingSpan)  # NonRecordingSpan(self, context), written out
