@@ -213,6 +213,26 @@ LIBRARIES: Dict[str, Library] = {
             sdist=False,
             shims=("old_tornado",),
         ),
+        Library(
+            # the same library again, with requests and without Tornado 5.1, for its
+            # requests client hook in process (test_on_traced_tracer.py); Tornado 6 (for
+            # its request_context) comes from the virtualenv
+            name="opentracing-instrumentation-requests",
+            requirement="opentracing-instrumentation==3.3.1",
+            module="opentracing_instrumentation",
+            deps=(
+                "future==1.0.0",
+                "contextlib2==21.6.0",
+                "six==1.17.0",
+                "wrapt==1.17.3",
+                "requests==2.34.2",
+                "urllib3==2.8.0",
+                "charset-normalizer==3.5.3",
+                "idna==3.20",
+                "certifi==2026.10.19.post1",
+            ),
+            sdist=False,
+        ),
     )
 }
 
@@ -571,6 +591,11 @@ def starlette_opentracing_lib() -> Iterator[InstalledLibrary]:
 @pytest.fixture(scope="session")
 def opentracing_instrumentation_lib() -> Iterator[InstalledLibrary]:
     yield from _library("opentracing-instrumentation")
+
+
+@pytest.fixture(scope="session")
+def opentracing_instrumentation_requests_lib() -> Iterator[InstalledLibrary]:
+    yield from _library("opentracing-instrumentation-requests")
 
 
 @pytest.fixture
