@@ -54,7 +54,7 @@ class MemoryRecorder(Recorder):
         del self._spans[:]
 
     def close(self, timeout: float = 5.0) -> bool:
-        self.record = _discard  # type: ignore[method-assign,assignment]
+        self.record = _discard  # type: ignore[method-assign]
         return True
 
 

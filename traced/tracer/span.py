@@ -110,7 +110,7 @@ class FinishedSpan(NamedTuple):
 
 # Built straight from a tuple: no Python-level __new__ on the finish path.
 _new_finished: Callable[[Tuple[Any, ...]], FinishedSpan] = functools.partial(
-    tuple.__new__, FinishedSpan  # type: ignore[arg-type]
+    tuple.__new__, FinishedSpan
 )
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _NO_DROPS = (0, 0, 0)
