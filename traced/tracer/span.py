@@ -159,19 +159,23 @@ class RecordingSpan(opentracing.Span):
         self._once = _allocate_lock()
         self._drops: Optional[List[int]] = None  # tags, logs, truncated values
         if tags:
-            limits = tracer._limits
-            if len(tags) > limits.max_tags:
-                for key, value in tags.items():
-                    self._set_tag(key, value)
-                return
-            copied = dict(tags)
-            limit = limits.max_value_length
-            if limit is not None:
-                for key, value in copied.items():
-                    if type(value) is str and len(value) > limit:
-                        copied[key] = value[:limit]
-                        self._drop(2)
-            self._tags = copied
+            self._start_tags(tags)
+
+    def _start_tags(self, tags: Mapping[str, Any]) -> None:
+        """Set the tags given when the span starts, in one go when the limits allow."""
+        limits = self._tracer._limits
+        if len(tags) > limits.max_tags:
+            for key, value in tags.items():
+                self._set_tag(key, value)
+            return
+        copied = dict(tags)
+        limit = limits.max_value_length
+        if limit is not None:
+            for key, value in copied.items():
+                if type(value) is str and len(value) > limit:
+                    copied[key] = value[:limit]
+                    self._drop(2)
+        self._tags = copied
 
     @property
     def context(self) -> SpanContext:
