@@ -70,6 +70,7 @@ from traced import propagation
 from traced.tracer import MemoryRecorder, Tracer
 from traced.tracer.span import FinishedSpan, SpanReference
 
+from ._servers import serve_asgi_and_call
 from .conftest import InstalledLibrary, assert_ours
 
 pytestmark = [
@@ -432,28 +433,6 @@ def _starlette_app(middleware: Any, tracer: Tracer, seen: Dict[str, Any]) -> Any
     return app
 
 
-async def _serve_and_call(app: Any, calls: Any) -> Any:
-    """Serve ``app`` with uvicorn on 127.0.0.1 on this loop, run ``calls(client)``."""
-    import httpx
-    import uvicorn
-
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="critical", lifespan="off", access_log=False
-    )
-    server = uvicorn.Server(config)
-    serving = asyncio.ensure_future(server.serve())
-    try:
-        for _ in range(500):
-            if server.started:
-                break
-            await asyncio.sleep(0.01)
-        assert server.started
-        port = server.servers[0].sockets[0].getsockname()[1]
-        async with httpx.AsyncClient(base_url="http://127.0.0.1:%d" % port, timeout=10) as http:
-            return await calls(http)
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(serving, 10)
 
 
 async def _traced_get(client: Tracer, http: Any, path: str, user: str) -> Any:
@@ -478,7 +457,7 @@ def test_starlette_server_span_is_child_of_the_client_span(
         response = await _traced_get(client, http, "/work?label=one", "alice")
         assert response.status_code == 200 and response.text == "one"
 
-    asyncio.run(_serve_and_call(_starlette_app(middleware, server, seen), calls))
+    asyncio.run(serve_asgi_and_call(_starlette_app(middleware, server, seen), calls))
     (call,) = _spans(client)
     handled = _one(server, "/work")
     db = _one(server, "db")
@@ -512,7 +491,7 @@ def test_starlette_concurrent_requests_keep_their_own_traces(middleware: Any) ->
         )
         assert sorted(r.text for r in responses) == sorted(labels)
 
-    asyncio.run(_serve_and_call(_starlette_app(middleware, server, seen), calls))
+    asyncio.run(serve_asgi_and_call(_starlette_app(middleware, server, seen), calls))
     calls_by_trace = {c.trace_id: c for c in _spans(client)}
     assert len(calls_by_trace) == 16  # 16 client tasks, 16 traces
     handled = {s.span_id: s for s in _spans(server) if s.operation_name == "/work"}
@@ -540,7 +519,7 @@ def test_starlette_failing_endpoint_marks_the_span(middleware: Any) -> None:
         response = await _traced_get(client, http, "/fail", "bob")
         assert response.status_code == 500
 
-    asyncio.run(_serve_and_call(_starlette_app(middleware, server, {}), calls))
+    asyncio.run(serve_asgi_and_call(_starlette_app(middleware, server, {}), calls))
     (call,) = _spans(client)
     span = _one(server, "/fail")
     _assert_child(span, call)

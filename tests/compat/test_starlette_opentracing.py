@@ -32,6 +32,7 @@ from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers.asyncio import AsyncioScopeManager
 from opentracing.scope_managers.contextvars import ContextVarsScopeManager
 
+from ._servers import serve_asgi_and_call
 from .conftest import InstalledLibrary, assert_ours
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -75,28 +76,6 @@ def _app(middleware: Any, tracer: MockTracer, seen: Dict[str, Any]) -> Any:
     return app
 
 
-async def _serve_and_call(app: Any, calls: Any) -> Any:
-    """Serve ``app`` with uvicorn on 127.0.0.1 on this loop, run ``calls(client, base)``."""
-    import httpx
-    import uvicorn
-
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=0, log_level="error", lifespan="off", access_log=False
-    )
-    server = uvicorn.Server(config)
-    serving = asyncio.ensure_future(server.serve())
-    try:
-        for _ in range(500):
-            if server.started:
-                break
-            await asyncio.sleep(0.01)
-        assert server.started
-        port = server.servers[0].sockets[0].getsockname()[1]
-        async with httpx.AsyncClient(base_url="http://127.0.0.1:%d" % port, timeout=10) as client:
-            return await calls(client)
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(serving, 10)
 
 
 def _server_spans(tracer: MockTracer) -> List[Any]:
@@ -112,7 +91,7 @@ def test_server_span_is_active_in_the_endpoint(middleware) -> None:
         assert response.status_code == 200 and response.text == "one"
         return response
 
-    asyncio.run(_serve_and_call(_app(middleware, tracer, seen), calls))
+    asyncio.run(serve_asgi_and_call(_app(middleware, tracer, seen), calls))
     (server,) = _server_spans(tracer)
     (db,) = [s for s in tracer.finished_spans() if s.operation_name == "db"]
     record = seen["one"]
@@ -146,7 +125,7 @@ def test_propagated_context_becomes_the_parent(middleware) -> None:
             assert response.status_code == 200
             return scope.span
 
-    client_span = asyncio.run(_serve_and_call(_app(middleware, tracer, seen), calls))
+    client_span = asyncio.run(serve_asgi_and_call(_app(middleware, tracer, seen), calls))
     (server,) = _server_spans(tracer)
     assert server.parent_id == client_span.context.span_id
     assert server.context.trace_id == client_span.context.trace_id
@@ -165,7 +144,7 @@ def test_concurrent_requests_keep_their_own_active_span(middleware) -> None:
         responses = await asyncio.gather(*(client.get("/work?label=" + x) for x in labels))
         assert sorted(r.text for r in responses) == sorted(labels)
 
-    asyncio.run(_serve_and_call(_app(middleware, tracer, seen), calls))
+    asyncio.run(serve_asgi_and_call(_app(middleware, tracer, seen), calls))
     servers = {s.context.span_id: s for s in _server_spans(tracer)}
     assert len(servers) == len(labels)
     assert len({s.context.trace_id for s in servers.values()}) == len(labels)
@@ -191,7 +170,7 @@ def test_failing_endpoint_gets_the_error_tag_and_log(middleware) -> None:
         response = await client.get("/fail")
         assert response.status_code == 500
 
-    asyncio.run(_serve_and_call(_app(middleware, tracer, {}), calls))
+    asyncio.run(serve_asgi_and_call(_app(middleware, tracer, {}), calls))
     (server,) = [s for s in tracer.finished_spans() if s.operation_name == "/fail"]
     assert server.tags[tags.ERROR] is True
     (log,) = server.logs
@@ -211,7 +190,7 @@ def test_asyncio_manager_does_not_pass_the_span_to_the_endpoint_task(middleware)
         response = await client.get("/work?label=task")
         assert response.status_code == 200
 
-    asyncio.run(_serve_and_call(_app(middleware, tracer, seen), calls))
+    asyncio.run(serve_asgi_and_call(_app(middleware, tracer, seen), calls))
     (server,) = _server_spans(tracer)
     (db,) = [s for s in tracer.finished_spans() if s.operation_name == "db"]
     assert seen["task"]["active_at_start"] is None
@@ -228,7 +207,7 @@ def test_global_tracer_is_ours(middleware, reset_global_tracer) -> None:
         return (await client.get("/work")).status_code
 
     app = _app(middleware, opentracing.global_tracer(), seen)
-    assert asyncio.run(_serve_and_call(app, calls)) == 200
+    assert asyncio.run(serve_asgi_and_call(app, calls)) == 200
     assert len(_server_spans(tracer)) == 1
 
 

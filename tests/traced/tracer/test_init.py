@@ -10,18 +10,10 @@ import pytest
 import opentracing
 import traced
 from opentracing import Format
-from traced import ConfigError, Tracer, trace
+from traced import ConfigError, Tracer, config, trace
 from traced.tracer import MemoryRecorder, NoneRecorder
 
-_VARIABLES = (
-    "OTEL_SERVICE_NAME",
-    "OTEL_RESOURCE_ATTRIBUTES",
-    "OTEL_PROPAGATORS",
-    "OTEL_TRACES_SAMPLER",
-    "OTEL_TRACES_SAMPLER_ARG",
-    "OTEL_TRACES_EXPORTER",
-    "OTEL_SDK_DISABLED",
-)
+_VARIABLES = config._VARIABLES  # every OTEL_* variable traced reads
 
 
 @pytest.fixture(autouse=True)
