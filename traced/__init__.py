@@ -11,12 +11,36 @@ propagation), configured by its arguments and the ``OTEL_*`` environment; ``shut
 flushes and removes it.
 """
 
-from ._setup import init, shutdown
-from .config import ConfigError
+from typing import TYPE_CHECKING, Any
+
 from .context import propagate
 from .decorator import trace
 from .spans import active_span, span, start_child_span
-from .tracer import Tracer
+
+if TYPE_CHECKING:
+    from ._setup import init, shutdown
+    from .config import ConfigError
+    from .tracer import Tracer
+
+# The recording tracer is imported when first named, not with ``import traced``: code that
+# only decorates pays for none of it (its modules, and their weight on every GC pass).
+_LAZY = {
+    "ConfigError": ".config",
+    "Tracer": ".tracer",
+    "init": "._setup",
+    "shutdown": "._setup",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError("module 'traced' has no attribute %r" % name)
+    from importlib import import_module
+
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "ConfigError",
@@ -29,3 +53,7 @@ __all__ = [
     "start_child_span",
     "trace",
 ]
+
+
+def __dir__() -> "list[str]":
+    return sorted(set(globals()) | set(_LAZY))

@@ -125,3 +125,20 @@ def test_sdk_disabled_gives_a_tracer_that_does_nothing(monkeypatch: pytest.Monke
 def test_default_exporter_records_nothing() -> None:
     tracer = traced.init("svc")
     assert isinstance(tracer.recorder, NoneRecorder)
+
+
+def test_import_traced_leaves_the_recording_tracer_unimported() -> None:
+    """``import traced`` (for @trace alone) imports none of the recording tracer's modules;
+    naming traced.Tracer or traced.init imports them then."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, traced\n"
+        "heavy = [m for m in sys.modules if m.startswith(('traced.tracer', 'traced.config',"
+        " 'traced.propagation', 'traced._setup'))]\n"
+        "assert heavy == [], heavy\n"
+        "assert traced.Tracer.__name__ == 'Tracer' and callable(traced.init)\n"
+        "assert 'traced.tracer' in sys.modules and 'init' in dir(traced)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
