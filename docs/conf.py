@@ -59,10 +59,21 @@ def _qualify_mock_span_context(app, what, name, obj, options, signature, return_
         signature = re.sub(
             r"(?<![\w.])SpanContext\b", "opentracing.mocktracer.context.SpanContext", signature
         )
+    elif name.startswith(("traced.tracer", "traced.propagation")):
+        # the recording tracer's own classes, which these modules name as written
+        signature, return_annotation = (
+            _own_classes(text) if text else text for text in (signature, return_annotation)
+        )
     elif signature and name.startswith("traced."):
-        # traced's signatures are kept as written (postponed annotations): the API's class.
+        # traced's signatures are kept as written (postponed annotations): the API's classes.
         signature = re.sub(r"(?<![\w.])SpanContext\b", "opentracing.SpanContext", signature)
+        signature = re.sub(r"(?<![\w.])Tracer\b", "opentracing.Tracer", signature)
     return signature, return_annotation
+
+
+def _own_classes(text):
+    text = re.sub(r"(?<![\w.])Tracer\b", "traced.tracer.tracer.Tracer", text)
+    return re.sub(r"(?<![\w.])SpanContext\b", "traced.tracer.context.SpanContext", text)
 
 
 def setup(app):

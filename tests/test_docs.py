@@ -32,7 +32,7 @@ def test_docs_build_without_warnings(tmp_path):
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     for page in ("index.html", "opentracing_guide.html", "api.html", "traced_guide.html",
-                 "traced_api.html"):
+                 "traced_api.html", "tracer_guide.html"):
         assert (out / page).is_file(), page
 
 
@@ -127,3 +127,10 @@ def test_traced_guide_examples_run(tmp_path):
     assert len(python_blocks(guide.read_text(encoding="utf-8"))) >= 8, "examples not found"
     out = run_guide_as_tests(guide, tmp_path)
     assert "1 passed" in out, out[-3000:]
+
+
+def test_tracer_guide_examples_run(tmp_path):
+    """The recording tracer's guide runs as written."""
+    guide = DOCS / "tracer_guide.rst"
+    assert len(python_blocks(guide.read_text(encoding="utf-8"))) >= 6, "examples not found"
+    run_guide_as_tests(guide, tmp_path)

@@ -6,7 +6,7 @@ and ``async with`` blocks; ``start_child_span`` and ``active_span`` for manual w
 reports to ``opentracing.global_tracer()`` unless a tracer is given, and costs next to
 nothing while that is the no-op tracer.
 
-``init()`` installs the recording :class:`Tracer` (real ids, sampling, W3C/B3/Jaeger/OT
+``init()`` installs the recording :class:`~traced.tracer.Tracer` (real ids, sampling, W3C/B3/Jaeger/OT
 propagation), configured by its arguments and the ``OTEL_*`` environment; ``shutdown()``
 flushes and removes it.
 """

@@ -49,7 +49,7 @@ def init(
     tags: Optional[Mapping[str, Any]] = None,
     **exporter_options: Any,
 ) -> Tracer:
-    """Build a :class:`~traced.Tracer`, install it as the global tracer and return it.
+    """Build a :class:`~traced.tracer.Tracer`, install it as the global tracer and return it.
 
     Every argument left as None comes from its ``OTEL_*`` environment variable, then from
     the default (see README.rst, *Configuration*); a value that cannot be used raises
