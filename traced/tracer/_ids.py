@@ -10,33 +10,19 @@ from __future__ import annotations
 import os
 import random
 
-__all__ = ["new_span_id", "new_trace_id", "random_bits", "reseed"]
+__all__ = ["random_bits", "reseed"]
 
 _random = random.Random()  # seeded from os.urandom when created
-#: ``random_bits(n)``: n random bits (0 possible: use ``random_bits(64) or 1``). Reseeding
-#: changes this same generator, so the bound method stays right after fork.
+
+#: ``random_bits(n)``: n random bits, for a 128-bit trace id or a 64-bit span id (0 is
+#: possible, and invalid as an id: callers use ``random_bits(64) or 1``). Reseeding changes
+#: this same generator, so the bound method stays right after fork.
 random_bits = _random.getrandbits
 
 
 def reseed() -> None:
     """Seed the generator afresh from the operating system's entropy."""
     _random.seed(os.urandom(32))
-
-
-def new_trace_id() -> int:
-    """A random non-zero 128-bit trace id."""
-    value = _random.getrandbits(128)
-    while not value:  # pragma: no cover - one chance in 2**128
-        value = _random.getrandbits(128)
-    return value
-
-
-def new_span_id() -> int:
-    """A random non-zero 64-bit span id."""
-    value = _random.getrandbits(64)
-    while not value:  # pragma: no cover - one chance in 2**64
-        value = _random.getrandbits(64)
-    return value
 
 
 if hasattr(os, "register_at_fork"):  # not on Windows, which has no fork()
