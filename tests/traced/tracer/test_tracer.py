@@ -337,3 +337,19 @@ def test_a_failing_sampler_never_reaches_the_application() -> None:
     with tracer.start_active_span("s") as scope:
         assert not scope.span.context.sampled  # not sampled, and no exception
     assert tracer.recorder.spans == []
+
+
+def test_a_memory_recorder_subclass_keeps_its_own_record() -> None:
+    class Counting(MemoryRecorder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.count = 0
+
+        def record(self, span: FinishedSpan) -> None:
+            self.count += 1
+            super().record(span)
+
+    recorder = Counting()
+    tracer = _tracer(recorder=recorder)
+    tracer.start_span("a").finish()
+    assert recorder.count == 1 and [s.operation_name for s in recorder.spans] == ["a"]
