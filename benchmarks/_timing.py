@@ -12,12 +12,36 @@ import argparse
 import gc
 import subprocess
 import sys
+import time
 from contextlib import contextmanager
-from typing import Callable, Iterator, List, Optional
+from itertools import repeat
+from typing import Any, Callable, Iterator, List, Optional
 
 
 def nothing() -> None:
     """The reset of a line that has nothing to reset."""
+
+
+def empty() -> None:
+    """The empty function of the bare-call line every benchmark measures against."""
+
+
+def time_bare(n: int) -> float:
+    """Seconds for ``n`` calls of :func:`empty`."""
+    fn = empty
+    start = time.perf_counter()
+    for _ in repeat(None, n):
+        fn()
+    return time.perf_counter() - start
+
+
+def time_active_spans(tracer: Any, n: int) -> float:
+    """Seconds for ``n`` blocks of ``with tracer.start_active_span("x"): pass``."""
+    start = time.perf_counter()
+    for _ in repeat(None, n):
+        with tracer.start_active_span("x"):
+            pass
+    return time.perf_counter() - start
 
 
 def calibrate(batch: Callable[[int], float], reset: Callable[[], None], target: float) -> int:

@@ -54,7 +54,7 @@ from itertools import repeat
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from _timing import apply_defaults, calibrate, error_text, exit_status, fmt, gc_paused
-from _timing import nothing, pip_install_target, timing_parser
+from _timing import nothing, pip_install_target, time_active_spans, time_bare, timing_parser
 
 LINES = [
     ("bare", "bare f()"),
@@ -72,26 +72,6 @@ BASELINE_TORNADO = "tornado==5.1.1"
 
 # --------------------------------------------------------------------------- measuring
 # These run in the child process, against whichever opentracing it imports.
-
-
-def f() -> None:
-    """The empty function of the baseline line."""
-
-
-def _time_bare(n: int) -> float:
-    fn = f
-    start = time.perf_counter()
-    for _ in repeat(None, n):
-        fn()
-    return time.perf_counter() - start
-
-
-def _time_spans(tracer: Any, n: int) -> float:
-    start = time.perf_counter()
-    for _ in repeat(None, n):
-        with tracer.start_active_span("x"):
-            pass
-    return time.perf_counter() - start
 
 
 def _batches(
@@ -187,13 +167,13 @@ def _check_active(tracer: Any) -> None:
 def measure_line(key: str, target: float, repeats: int) -> List[float]:
     tracer, runner = _make_case(key)
     if tracer is None:
-        return runner(lambda: _batches(_time_bare, nothing, target, repeats))
+        return runner(lambda: _batches(time_bare, nothing, target, repeats))
     reset = getattr(tracer, "reset", nothing)
 
     def job() -> List[float]:
         if key != "noop":
             _check_active(tracer)
-        return _batches(lambda n: _time_spans(tracer, n), reset, target, repeats)
+        return _batches(lambda n: time_active_spans(tracer, n), reset, target, repeats)
 
     return runner(job)
 

@@ -92,7 +92,7 @@ from random import getrandbits
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from _timing import apply_defaults, calibrate, error_text, exit_status, fmt, gc_paused
-from _timing import nothing, pip_install_target, timing_parser
+from _timing import empty, nothing, pip_install_target, time_active_spans, time_bare, timing_parser
 
 REPO = Path(__file__).resolve().parent.parent
 OLD_TORNADO_SHIM = REPO / "tests" / "compat" / "plugins" / "old_tornado"
@@ -159,26 +159,6 @@ TAGS: Dict[str, Any] = {
 # --------------------------------------------------------------------------- the statements
 
 
-def f() -> None:
-    """The empty function of the bare line."""
-
-
-def _time_bare(n: int) -> float:
-    fn = f
-    start = time.perf_counter()
-    for _ in repeat(None, n):
-        fn()
-    return time.perf_counter() - start
-
-
-def _time_active_span(tracer: Any, n: int) -> float:
-    start = time.perf_counter()
-    for _ in repeat(None, n):
-        with tracer.start_active_span("x"):
-            pass
-    return time.perf_counter() - start
-
-
 def _time_tagged_span(tracer: Any, n: int) -> float:
     tags = TAGS
     start = time.perf_counter()
@@ -191,7 +171,7 @@ def _time_tagged_span(tracer: Any, n: int) -> float:
 def _time_hand_written(n: int) -> float:
     import opentracing
 
-    fn = f
+    fn = empty
     start = time.perf_counter()
     for _ in repeat(None, n):
         with opentracing.global_tracer().start_active_span("x"):
@@ -321,7 +301,7 @@ def _ours_cases() -> Dict[str, Case]:
                 _require(dict(spans[0].tags) == tags,
                          f"recorded tags {dict(spans[0].tags)!r}, expected the 8 given")
 
-    traced_f = traced.trace("x")(f)
+    traced_f = traced.trace("x")(empty)
 
     def check_trace() -> None:
         seen: List[Any] = []
@@ -341,9 +321,9 @@ def _ours_cases() -> Dict[str, Case]:
     opentracing.set_global_tracer(sampled)  # for the hand-written and @trace lines
     clear = sampled.recorder.clear
     return {
-        "ours_sampled": Case(lambda n: _time_active_span(sampled, n), clear,
+        "ours_sampled": Case(lambda n: time_active_spans(sampled, n), clear,
                              lambda: check_one(sampled, None, True)),
-        "ours_unsampled": Case(lambda n: _time_active_span(unsampled, n),
+        "ours_unsampled": Case(lambda n: time_active_spans(unsampled, n),
                                unsampled.recorder.clear,
                                lambda: check_one(unsampled, None, False)),
         "ours_tags": Case(lambda n: _time_tagged_span(sampled, n), clear,
@@ -403,7 +383,7 @@ def _otel_case(sampled: bool) -> Case:
 
 
 def main_cases() -> Tuple[Dict[str, Case], Dict[str, str], Dict[str, Any]]:
-    cases: Dict[str, Case] = {"bare": Case(_time_bare)}
+    cases: Dict[str, Case] = {"bare": Case(time_bare)}
     errors: Dict[str, str] = {}
     for keys, make in (
         (["ours_sampled", "ours_unsampled", "ours_tags", "ours_hand", "ours_trace"], _ours_cases),
@@ -455,7 +435,7 @@ def _jaeger_case(sampled: bool) -> Case:
     def check() -> None:
         _check_ot_span(tracer, sampled, lambda span: bool(span.is_sampled()))
 
-    return Case(lambda n: _time_active_span(tracer, n), nothing, check)
+    return Case(lambda n: time_active_spans(tracer, n), nothing, check)
 
 
 def _basic_case() -> Case:
@@ -474,11 +454,11 @@ def _basic_case() -> Case:
     def check() -> None:
         _check_ot_span(tracer, True, lambda span: bool(span.context.sampled))
 
-    return Case(lambda n: _time_active_span(tracer, n), nothing, check)
+    return Case(lambda n: time_active_spans(tracer, n), nothing, check)
 
 
 def peers_cases() -> Tuple[Dict[str, Case], Dict[str, str], Dict[str, Any]]:
-    cases: Dict[str, Case] = {"peers_bare": Case(_time_bare)}
+    cases: Dict[str, Case] = {"peers_bare": Case(time_bare)}
     errors: Dict[str, str] = {}
     for key, make in (
         ("jaeger_sampled", lambda: _jaeger_case(True)),
