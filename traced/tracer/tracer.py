@@ -307,9 +307,11 @@ def _fixed_root_decision(sampler: Sampler) -> Optional[bool]:
 
 def _references(
     references: List[Reference],
-) -> Tuple[Tuple[SpanReference, ...], Optional[SpanContext]]:
+) -> Tuple[Optional[Tuple[SpanReference, ...]], Optional[SpanContext]]:
     """The typed references to contexts of this tracer, and the parent among them: the
-    first ``child_of``, else the first reference (a trace continues through either kind)."""
+    first ``child_of``, else the first reference (a trace continues through either kind).
+    None for the references when none of them counts (None contexts, other tracers'), so
+    that a parent found afterwards (the active span) is recorded as the span's parent."""
     kept: List[SpanReference] = []
     parent: Optional[SpanContext] = None
     first: Optional[SpanContext] = None
@@ -324,4 +326,4 @@ def _references(
             first = context
         if parent is None and reference.type == _CHILD_OF:
             parent = context
-    return tuple(kept), parent if parent is not None else first
+    return (tuple(kept) or None), parent if parent is not None else first

@@ -104,6 +104,9 @@ def test_parents_from_child_of_references_and_the_active_span() -> None:
     )
     only_follows = tracer.start_span("d", references=[opentracing.follows_from(root.context)])
     with tracer.start_active_span("active") as scope:
+        foreign_ref = tracer.start_span(
+            "h", references=[opentracing.child_of(MockTracer().start_span("m").context)]
+        )
         under_active = tracer.start_span("e")
         ignored = tracer.start_span("f", ignore_active_span=True)
         none_ref = tracer.start_span("g", references=[opentracing.child_of(None)])
@@ -115,7 +118,8 @@ def test_parents_from_child_of_references_and_the_active_span() -> None:
     assert none_ref.context.parent_id == scope.span.context.span_id
     assert ignored.context.parent_id is None
     assert ignored.context.trace_id != scope.span.context.trace_id
-    for span in (root, by_span, by_context, other, both, only_follows, under_active, ignored, none_ref):
+    for span in (root, by_span, by_context, other, both, only_follows, under_active, ignored,
+                 none_ref, foreign_ref):
         span.finish()
     spans = {s.operation_name: s for s in tracer.recorder.spans}
     assert [(r.type, r.span_id) for r in spans["c"].references] == [
@@ -126,6 +130,9 @@ def test_parents_from_child_of_references_and_the_active_span() -> None:
     assert [(r.type, r.span_id) for r in spans["d"].references] == [("follows_from", root.context.span_id)]
     assert spans["d"].parent_id is None  # follows_from is kept as a typed reference only
     assert spans["root"].parent_id is None and spans["root"].references == ()
+    # a reference to nothing falls back to the active span, in the snapshot too
+    assert spans["g"].parent_id == spans["h"].parent_id == scope.span.context.span_id
+    assert [(r.type, r.span_id) for r in spans["g"].references] == [("child_of", scope.span.context.span_id)]
 
 
 def test_a_context_of_another_tracer_starts_a_new_trace() -> None:
