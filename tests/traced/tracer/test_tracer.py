@@ -360,3 +360,63 @@ def test_a_memory_recorder_subclass_keeps_its_own_record() -> None:
     tracer = _tracer(recorder=recorder)
     tracer.start_span("a").finish()
     assert recorder.count == 1 and [s.operation_name for s in recorder.spans] == ["a"]
+
+
+def test_limits_at_the_boundary_keep_everything() -> None:
+    """Exactly max_tags tags, max_logs logs and max_value_length characters are kept whole,
+    whether tags come at start or one by one; one more of each is dropped or cut."""
+    limits = SpanLimits(max_tags=3, max_logs=2, max_value_length=4)
+    tracer = _tracer(limits=limits)
+    at_start = tracer.start_span("start", tags={"a": "1234", "b": 2, "c": 3})
+    one_by_one = tracer.start_span("set").set_tag("a", "1234").set_tag("b", 2).set_tag("c", 3)
+    for span in (at_start, one_by_one):
+        span.log_kv({"v": "abcd"}).log_kv({"v": "efgh"})
+        span.finish()
+    for snapshot in tracer.recorder.spans:
+        assert dict(snapshot.tags) == {"a": "1234", "b": 2, "c": 3}
+        assert [dict(log.fields) for log in snapshot.logs] == [{"v": "abcd"}, {"v": "efgh"}]
+        assert (snapshot.dropped_tags, snapshot.dropped_logs, snapshot.truncated_values) == (0, 0, 0)
+    tracer.recorder.clear()
+    over = tracer.start_span("over", tags={"a": "12345", "b": 2, "c": 3, "d": 4})
+    over.log_kv({"v": 1}).log_kv({"v": 2}).log_kv({"v": 3}).finish()
+    [snapshot] = tracer.recorder.spans
+    assert len(snapshot.tags) == 3 and snapshot.tags["a"] == "1234"
+    assert (snapshot.dropped_tags, snapshot.dropped_logs, snapshot.truncated_values) == (1, 1, 1)
+
+
+def test_under_gevent_monkey_patching() -> None:
+    """With gevent's monkey.patch_all() done first, 200 greenlets trace concurrently on
+    GeventScopeManager: each parent/child pair is right and every span is recorded once."""
+    import subprocess
+    import sys
+
+    code = r"""
+from gevent import monkey
+monkey.patch_all()
+import gevent
+import traced
+from traced.tracer import Tracer
+from opentracing.scope_managers.gevent import GeventScopeManager
+
+tracer = Tracer("svc", scope_manager=GeventScopeManager())
+
+@traced.trace("child", tracer=tracer)
+def child():
+    gevent.sleep(0)
+
+def work(i):
+    with tracer.start_active_span("parent", tags={"i": i}):
+        gevent.sleep(0)
+        child()
+
+gevent.joinall([gevent.spawn(work, i) for i in range(200)], raise_error=True)
+spans = tracer.recorder.spans
+parents = {s.span_id: s for s in spans if s.operation_name == "parent"}
+children = [s for s in spans if s.operation_name == "child"]
+assert len(parents) == 200 and len(children) == 200, len(spans)
+assert all(c.parent_id in parents and c.trace_id == parents[c.parent_id].trace_id for c in children)
+assert len({c.parent_id for c in children}) == 200
+print("ok")
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stdout + proc.stderr
