@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Callable
+import threading
+import urllib.error
+import urllib.request
+from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
 
 
 async def serve_asgi_and_call(app: Any, calls: Callable[[Any], Awaitable[Any]]) -> Any:
@@ -29,3 +32,33 @@ async def serve_asgi_and_call(app: Any, calls: Callable[[Any], Awaitable[Any]]) 
     finally:
         server.should_exit = True
         await asyncio.wait_for(serving, 10)
+
+
+class Served:
+    """A WSGI app on werkzeug's threaded server on 127.0.0.1, in a background thread."""
+
+    def __init__(self, app: Any) -> None:
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.port = self.server.server_port
+        self.base = "http://127.0.0.1:%d" % self.port
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self.thread.start()
+
+    def get(self, path: str, headers: Optional[Dict[str, str]] = None) -> Tuple[int, str]:
+        """A plain ``urllib`` call (through no client hook a test may install), with
+        ``headers``; an HTTP error status is returned, not raised."""
+        request = urllib.request.Request(self.base + path, headers=headers or {})
+        try:
+            with urllib.request.build_opener().open(request, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)

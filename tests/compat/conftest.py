@@ -34,7 +34,7 @@ import xml.etree.ElementTree as ElementTree
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
 import pytest
 
@@ -604,3 +604,13 @@ def reset_global_tracer() -> Iterator[None]:
     opentracing._reset_global_tracer()
     yield
     opentracing._reset_global_tracer()
+
+
+@pytest.fixture
+def middleware(starlette_opentracing_lib: InstalledLibrary) -> Any:
+    """Starlette-OpenTracing's middleware class, from the PyPI copy."""
+    import starlette_opentracing
+    import starlette_opentracing.middleware
+
+    assert_ours(starlette_opentracing.middleware)
+    return starlette_opentracing.StarletteTracingMiddleWare

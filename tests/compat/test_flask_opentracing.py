@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import json
 import threading
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, Iterator, Tuple
@@ -38,6 +36,7 @@ from opentracing.mocktracer import MockTracer
 from opentracing.scope_managers import ThreadLocalScopeManager
 from opentracing.scope_managers.contextvars import ContextVarsScopeManager
 
+from ._servers import Served
 from .conftest import InstalledLibrary, assert_ours
 
 pytestmark = pytest.mark.filterwarnings("ignore:This package is no longer supported")
@@ -50,33 +49,6 @@ def flask_opentracing(flask_opentracing_lib: InstalledLibrary):
 
     assert_ours(flask_opentracing.tracing)
     return flask_opentracing
-
-
-class Served:
-    """A Flask app on a werkzeug server in a background thread."""
-
-    def __init__(self, app: Any) -> None:
-        from werkzeug.serving import make_server
-
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.base = "http://127.0.0.1:%d" % self.server.server_port
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    def get(self, path: str, headers: Dict[str, str] = {}) -> Tuple[int, str]:
-        request = urllib.request.Request(self.base + path, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as err:
-            return err.code, err.read().decode()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
 
 
 def _make_app(flask_opentracing, tracer: MockTracer):

@@ -55,7 +55,6 @@ import asyncio
 import json
 import socket
 import threading
-import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
@@ -70,7 +69,7 @@ from traced import propagation
 from traced.tracer import MemoryRecorder, Tracer
 from traced.tracer.span import FinishedSpan, SpanReference
 
-from ._servers import serve_asgi_and_call
+from ._servers import Served, serve_asgi_and_call
 from .conftest import InstalledLibrary, assert_ours
 
 pytestmark = [
@@ -119,35 +118,6 @@ def _assert_child(child: FinishedSpan, parent: FinishedSpan) -> None:
     assert child.references == (
         SpanReference(opentracing.ReferenceType.CHILD_OF, parent.trace_id, parent.span_id),
     )
-
-
-class Served:
-    """A WSGI app on werkzeug's threaded server, in a background thread."""
-
-    def __init__(self, app: Any) -> None:
-        from werkzeug.serving import make_server
-
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.port = self.server.server_port
-        self.base = "http://127.0.0.1:%d" % self.port
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    def get(self, path: str, headers: Optional[Dict[str, str]] = None) -> Tuple[int, str]:
-        """A plain ``urllib`` call (no client hook installed), with ``headers``."""
-        request = urllib.request.Request(self.base + path, headers=headers or {})
-        try:
-            with urllib.request.build_opener().open(request, timeout=10) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as err:
-            return err.code, err.read().decode()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
 
 
 @pytest.fixture
@@ -394,15 +364,6 @@ def test_flask_failing_handler(flask_opentracing: Any, flask_server) -> None:
 
 
 # -- Starlette-OpenTracing -------------------------------------------------------------------
-
-
-@pytest.fixture
-def middleware(starlette_opentracing_lib: InstalledLibrary) -> Any:
-    import starlette_opentracing
-    import starlette_opentracing.middleware
-
-    assert_ours(starlette_opentracing.middleware)
-    return starlette_opentracing.StarletteTracingMiddleWare
 
 
 def _starlette_app(middleware: Any, tracer: Tracer, seen: Dict[str, Any]) -> Any:

@@ -38,15 +38,6 @@ from .conftest import InstalledLibrary, assert_ours
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
-@pytest.fixture
-def middleware(starlette_opentracing_lib: InstalledLibrary):
-    import starlette_opentracing
-    import starlette_opentracing.middleware
-
-    assert_ours(starlette_opentracing.middleware)
-    return starlette_opentracing.StarletteTracingMiddleWare
-
-
 def _app(middleware: Any, tracer: MockTracer, seen: Dict[str, Any]) -> Any:
     from starlette.applications import Starlette
     from starlette.responses import PlainTextResponse
