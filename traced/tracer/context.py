@@ -18,7 +18,7 @@ _new_context = object.__new__
 
 
 class SpanContext(opentracing.SpanContext):
-    """The identity of a span, its sampling decision and its baggage; immutable.
+    """The identity of a span, its sampling decision and its baggage; treated as immutable.
 
     ``trace_id`` is a 128-bit integer and ``span_id`` a 64-bit one (never 0). ``sampled``
     is the decision taken once at the root of the trace; ``debug`` asks every service on
