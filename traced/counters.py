@@ -1,0 +1,86 @@
+"""What the tracing pipeline has done so far, in numbers the application can read.
+
+One :class:`Counters` is shared by a tracer, its processor and its exporter (``traced.init``
+wires them together; ``tracer.counters`` reads them). The tracer counts spans started and
+sampled; the processor counts spans exported, dropped because its queue was full, and
+failed (given up after the export's deadline or on an error that is not retried); the
+exporter counts each retry of an export. Counts only grow; :meth:`Counters.snapshot` reads
+them all at once.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from typing import Dict, Iterator
+
+__all__ = ["COUNTER_NAMES", "Counters"]
+
+#: The counters, in the order :meth:`Counters.snapshot` lists them.
+COUNTER_NAMES = ("started", "sampled", "exported", "dropped", "failed", "retried")
+
+
+def _value(counter: "itertools.count[int]") -> int:
+    # an itertools.count knows its next value; reading it does not advance it
+    return int(counter.__reduce__()[1][0])  # type: ignore[index]
+
+
+class Counters:
+    """Counts of spans started, sampled, exported, dropped (queue full) and failed (export),
+    and of exports retried.
+
+    ``started`` and ``sampled`` are bumped on every span with ``next()`` on an
+    ``itertools.count`` (one C call, atomic under the GIL, no lock on the span's path);
+    the others, bumped once per batch, go through :meth:`add`.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count_started: "Iterator[int]" = itertools.count()
+        self.count_sampled: "Iterator[int]" = itertools.count()
+        self._totals: Dict[str, int] = {"exported": 0, "dropped": 0, "failed": 0, "retried": 0}
+
+    def add(self, name: str, amount: int = 1) -> None:
+        """Add ``amount`` to counter ``name`` (``exported``, ``dropped``, ``failed`` or
+        ``retried``)."""
+        with self._lock:
+            self._totals[name] += amount
+
+    @property
+    def started(self) -> int:
+        """Spans started, sampled or not."""
+        return _value(self.count_started)  # type: ignore[arg-type]
+
+    @property
+    def sampled(self) -> int:
+        """Spans started sampled (recording)."""
+        return _value(self.count_sampled)  # type: ignore[arg-type]
+
+    @property
+    def exported(self) -> int:
+        """Spans the exporter delivered."""
+        return self._totals["exported"]
+
+    @property
+    def dropped(self) -> int:
+        """Finished spans dropped because the processor's queue was full."""
+        return self._totals["dropped"]
+
+    @property
+    def failed(self) -> int:
+        """Spans whose export failed for good (deadline passed, or an error not retried)."""
+        return self._totals["failed"]
+
+    @property
+    def retried(self) -> int:
+        """Export attempts that were retried."""
+        return self._totals["retried"]
+
+    def snapshot(self) -> Dict[str, int]:
+        """Every counter by name, read at one moment."""
+        with self._lock:
+            totals = dict(self._totals)
+        return {"started": self.started, "sampled": self.sampled, **totals}
+
+    def __repr__(self) -> str:
+        return "Counters(%s)" % ", ".join("%s=%d" % item for item in self.snapshot().items())
