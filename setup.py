@@ -36,10 +36,17 @@ setup(
                     "opentelemetry-sdk",
                     "opentelemetry-propagator-b3",
                     "opentelemetry-propagator-jaeger",
+                    # the OTLP encoding is checked against the project's own protocol
+                    # definitions, and the batch pipeline measured against its exporter
+                    "opentelemetry-proto",
+                    "opentelemetry-exporter-otlp-proto-http",
                 )
                 for version, marker in (("1.45.1", '>= "3.10"'), ("1.41.1", '< "3.10"'))
             ],
             "hypothesis==6.141.1",
+            # the Zipkin v2 encoding is validated against ../shared/specs/zipkin2-api.yaml
+            "jsonschema>=4",
+            "pyyaml>=6",
         ],
         "docs": ["sphinx>=7"],
     },
