@@ -1,0 +1,47 @@
+"""Logging that cannot flood: one line per kind of failure per interval.
+
+An unreachable collector fails every batch; the application's log should say so once a
+minute, with how many similar failures were not logged, rather than once per batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Dict, Tuple
+
+__all__ = ["RateLimitedLog"]
+
+
+class RateLimitedLog:
+    """Logs a warning of a given ``kind`` at most once per ``interval`` seconds.
+
+    The state lives in the instance (each processor or sender has its own), so tests and
+    separate pipelines never share it.
+    """
+
+    def __init__(self, logger: logging.Logger, interval: float = 60.0) -> None:
+        self.logger = logger
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._kinds: Dict[str, Tuple[float, int]] = {}  # kind -> (last logged, suppressed since)
+
+    def warning(self, kind: str, message: str, *args: object) -> bool:
+        """Log ``message % args`` unless ``kind`` was logged less than ``interval`` ago;
+        True when the line was written."""
+        now = time.monotonic()
+        with self._lock:
+            last, suppressed = self._kinds.get(kind, (-1e18, 0))
+            if now - last < self.interval:
+                self._kinds[kind] = (last, suppressed + 1)
+                return False
+            self._kinds[kind] = (now, 0)
+        if suppressed:
+            message += " (%d similar line(s) suppressed in the last %.0f s)"
+            args += (suppressed, self.interval)
+        try:
+            self.logger.warning(message, *args)
+        except Exception:  # a broken handler must not break the export path
+            pass
+        return True
