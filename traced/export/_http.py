@@ -203,9 +203,12 @@ class HttpSender:
         conn.request("POST", self._path, body=payload, headers=self._headers)
         response = conn.getresponse()
         retry_after = response.getheader("Retry-After")
-        response.read(_MAX_RESPONSE)
-        if response.will_close or not response.isclosed():
-            self._drop_connection()
+        if response.length is not None and response.length > _MAX_RESPONSE:
+            self._drop_connection()  # not worth reading: a new connection is cheaper
+        else:
+            response.read()  # a truncated answer raises IncompleteRead: retried
+            if response.will_close:
+                self._drop_connection()
         return response.status, retry_after
 
     def _drop_connection(self, shutdown: bool = False) -> None:

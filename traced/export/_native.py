@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import _thread
 import sys
+import threading
 from typing import Any, Callable
 
 __all__ = ["Signal", "allocate_lock", "start_thread"]
@@ -31,11 +32,24 @@ def allocate_lock() -> Any:
     return _original("_thread", "allocate_lock")()
 
 
-def start_thread(target: Callable[[], None]) -> int:
-    """Run ``target`` on a new native thread, which never keeps the interpreter alive (a
-    ``_thread`` thread is not joined at exit); returns its identifier."""
-    start: Callable[..., int] = _original("_thread", "start_new_thread")
-    return start(target, ())
+def _patched() -> bool:
+    monkey = sys.modules.get("gevent.monkey")
+    try:
+        return monkey is not None and bool(monkey.is_module_patched("threading"))
+    except Exception:
+        return False
+
+
+def start_thread(target: Callable[[], None], name: str) -> None:
+    """Run ``target`` on a new native daemon thread, which never keeps the interpreter
+    alive: a :class:`threading.Thread` normally, the original ``_thread`` function when
+    gevent has turned threads into greenlets. Raises RuntimeError when no thread can start
+    (at interpreter shutdown)."""
+    if _patched():
+        start: Callable[..., int] = _original("_thread", "start_new_thread")
+        start(target, ())
+    else:
+        threading.Thread(target=target, name=name, daemon=True).start()
 
 
 class Signal:
