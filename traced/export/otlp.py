@@ -105,6 +105,8 @@ _pack_event_time: Callable[..., bytes] = struct.Struct("<BQ").pack
 # Span.Link.trace_id = 1, span_id = 2.
 _pack_link_ids = _pack_ids
 _pack_parent: Callable[[int], bytes] = struct.Struct(">Q").pack
+_pack_double: Callable[[float], bytes] = struct.Struct("<d").pack
+_FLOAT_VALUE = b"\x12\x09\x21"  # KeyValue.value: an AnyValue of 9 bytes, its double_value
 
 _LOW64 = (1 << 64) - 1
 _INT64_MIN = -(1 << 63)
@@ -203,14 +205,15 @@ class _Encoder:
     """Writes batches of spans as an ``ExportTraceServiceRequest``.
 
     Keeps the encoded attribute of each (key, value) pair seen with a str, int or bool value
-    (string values up to 256 characters), and the encoded name field of each operation
-    name: spans of one service repeat them. Each cache holds at most 4096 entries and
+    (string values up to 256 characters), the encoded key of each tag key and the encoded
+    name field of each operation name: spans of one service repeat them. Each cache holds at most 4096 entries and
     starts over when full. One encoder serves one thread at a time.
     """
 
-    __slots__ = ("_strings", "_ints", "_bools", "_names")
+    __slots__ = ("_strings", "_ints", "_bools", "_names", "_keys")
 
     def __init__(self) -> None:
+        self._keys: Dict[Any, bytes] = {}
         self._strings: Dict[Tuple[Any, Any], bytes] = {}
         self._ints: Dict[Tuple[Any, Any], bytes] = {}
         self._bools: Dict[Tuple[Any, Any], bytes] = {}
@@ -278,7 +281,10 @@ class _Encoder:
             ids = _pack_ids(0x0A, 16, _id(trace_id >> 64), _id(trace_id), 0x12, 8, _id(span.span_id))
         parts = [ids]
         if span.parent_id is not None:
-            parts.append(_SPAN_PARENT + _pack_parent(_id(span.parent_id)))
+            try:
+                parts.append(_SPAN_PARENT + _pack_parent(span.parent_id))
+            except (TypeError, struct.error):
+                parts.append(_SPAN_PARENT + _pack_parent(_id(span.parent_id)))
         parts.append(name)
         try:
             times = _pack_kind_times(
@@ -291,26 +297,9 @@ class _Encoder:
             )
         parts.append(times)
         if items:
-            strings, ints, bools = self._strings, self._ints, self._bools
-            for key, value in items:
-                vtype = type(value)
-                if vtype is str:
-                    cache = strings
-                elif vtype is int:
-                    cache = ints
-                elif vtype is bool:
-                    cache = bools
-                else:
-                    parts.append(_field(_SPAN_ATTRIBUTES, _key_value(key, value)))
-                    continue
-                field = cache.get((key, value))
-                if field is None:
-                    field = _field(_SPAN_ATTRIBUTES, _key_value(key, value))
-                    if type(key) is str and (vtype is not str or len(value) <= _CACHED_TEXT):
-                        if len(cache) >= _CACHE_SIZE:
-                            cache.clear()
-                        cache[(key, value)] = field
-                parts.append(field)
+            # string-valued pairs seen before come from the cache in one C loop
+            found: List[Any] = list(map(self._strings.get, items))
+            parts += self._fill(found, items) if None in found else found
         if span.baggage:
             for key, value in span.baggage.items():
                 attribute = "baggage.%s" % (key,)
@@ -325,13 +314,69 @@ class _Encoder:
                 parts.append(_field(_SPAN_EVENTS, _event(record.timestamp, record.fields)))
         if span.dropped_logs:
             parts.append(_SPAN_DROPPED_EVENTS + varint(_count(span.dropped_logs)))
-        if span.references:
+        references = span.references
+        if references and (len(references) > 1 or references[0].span_id != span.parent_id):
             parts.extend(_links(span))
         if error:
             parts.append(_field(_SPAN_STATUS, _error_status(span)))
         parts.append(_SPAN_FLAGS_SAMPLED)
         body = b"".join(parts)
         return _SS_SPANS + varint(len(body)) + body
+
+    def _fill(self, fields: List[Optional[bytes]], items: Any) -> List[bytes]:
+        """``fields`` with each None replaced by the attribute field of its tag."""
+        filled = []
+        for field, item in zip(fields, items):
+            filled.append(self._attribute(item) if field is None else field)
+        return filled
+
+    def _attribute(self, item: Tuple[Any, Any]) -> bytes:
+        """The ``Span.attributes`` field of one tag, kept in the cache of its value's type
+        (the string cache holds str values only, so that ``1``, ``True`` and ``1.0``, equal
+        as keys, never share an entry)."""
+        key, value = item
+        vtype = type(value)
+        cache: Optional[Dict[Tuple[Any, Any], bytes]]
+        if vtype is float:
+            prefix = self._keys.get(key) or self._key(key)
+            pair = prefix + _FLOAT_VALUE + _pack_double(value)
+            return _SPAN_ATTRIBUTES + varint(len(pair)) + pair
+        if vtype is str:
+            cache = self._strings
+            if len(value) > _CACHED_TEXT:
+                cache = None
+        elif vtype is int:
+            cache = self._ints
+        elif vtype is bool:
+            cache = self._bools
+        else:
+            return _field(_SPAN_ATTRIBUTES, _key_value(key, value))
+        if cache is not None:
+            field = cache.get(item)
+            if field is not None:
+                return field
+        if vtype is str:
+            prefix = self._keys.get(key) or self._key(key)
+            text = utf8(value)
+            any_value = _ANY_STRING + varint(len(text)) + text
+            pair = prefix + _KV_VALUE + varint(len(any_value)) + any_value
+            field = _SPAN_ATTRIBUTES + varint(len(pair)) + pair
+        else:
+            field = _field(_SPAN_ATTRIBUTES, _key_value(key, value))
+        if cache is not None and type(key) is str:
+            if len(cache) >= _CACHE_SIZE:
+                cache.clear()
+            cache[(key, value)] = field
+        return field
+
+    def _key(self, key: Any) -> bytes:
+        """The ``KeyValue.key`` field of ``key``, kept for next time when it is a str."""
+        field = _field(_KV_KEY, utf8(key if type(key) is str else _text(key)))
+        if type(key) is str:
+            if len(self._keys) >= _CACHE_SIZE:
+                self._keys.clear()
+            self._keys[key] = field
+        return field
 
     def _name_field(self, name: Any) -> bytes:
         text = name if type(name) is str else _text(name)
