@@ -178,7 +178,8 @@ def _any_value(value: Any, depth: int = 0) -> bytes:
 def _key_value(key: Any, value: Any, depth: int = 0) -> bytes:
     """The fields of a ``KeyValue``."""
     name = utf8(key if type(key) is str else _text(key))
-    return _field(_KV_KEY, name) + _field(_KV_VALUE, _any_value(value, depth))
+    head = _field(_KV_KEY, name) if name else b""  # proto3 leaves an empty string out
+    return head + _field(_KV_VALUE, _any_value(value, depth))
 
 
 def _id(value: Any) -> int:
@@ -195,10 +196,14 @@ def _nanos(seconds: Any) -> int:
     """Seconds since the epoch as nanoseconds, rounded to the microsecond, within the
     range of a ``fixed64`` (0 for what is not a number)."""
     try:
-        nanos = round(float(seconds) * 1e6) * 1000
+        value = float(seconds)
     except (TypeError, ValueError, OverflowError):
         return 0
-    return min(max(nanos, 0), _MAX_NANOS)
+    if not value > 0:  # NaN too
+        return 0
+    if value >= _MAX_NANOS / 1e9:
+        return _MAX_NANOS
+    return min(round(value * 1e6) * 1000, _MAX_NANOS)
 
 
 class _Encoder:
@@ -298,7 +303,10 @@ class _Encoder:
         parts.append(times)
         if items:
             # string-valued pairs seen before come from the cache in one C loop
-            found: List[Any] = list(map(self._strings.get, items))
+            try:
+                found: List[Any] = list(map(self._strings.get, items))
+            except Exception:  # an unhashable value (a list) or key
+                found = [None] * len(items)
             parts += self._fill(found, items) if None in found else found
         if span.baggage:
             for key, value in span.baggage.items():
@@ -338,7 +346,9 @@ class _Encoder:
         vtype = type(value)
         cache: Optional[Dict[Tuple[Any, Any], bytes]]
         if vtype is float:
-            prefix = self._keys.get(key) or self._key(key)
+            prefix = self._keys.get(key)
+            if prefix is None:
+                prefix = self._key(key)
             pair = prefix + _FLOAT_VALUE + _pack_double(value)
             return _SPAN_ATTRIBUTES + varint(len(pair)) + pair
         if vtype is str:
@@ -351,19 +361,23 @@ class _Encoder:
             cache = self._bools
         else:
             return _field(_SPAN_ATTRIBUTES, _key_value(key, value))
+        if type(key) is not str:
+            cache = None
         if cache is not None:
             field = cache.get(item)
             if field is not None:
                 return field
         if vtype is str:
-            prefix = self._keys.get(key) or self._key(key)
+            prefix = self._keys.get(key)
+            if prefix is None:
+                prefix = self._key(key)
             text = utf8(value)
             any_value = _ANY_STRING + varint(len(text)) + text
             pair = prefix + _KV_VALUE + varint(len(any_value)) + any_value
             field = _SPAN_ATTRIBUTES + varint(len(pair)) + pair
         else:
             field = _field(_SPAN_ATTRIBUTES, _key_value(key, value))
-        if cache is not None and type(key) is str:
+        if cache is not None:
             if len(cache) >= _CACHE_SIZE:
                 cache.clear()
             cache[(key, value)] = field
@@ -371,7 +385,8 @@ class _Encoder:
 
     def _key(self, key: Any) -> bytes:
         """The ``KeyValue.key`` field of ``key``, kept for next time when it is a str."""
-        field = _field(_KV_KEY, utf8(key if type(key) is str else _text(key)))
+        name = utf8(key if type(key) is str else _text(key))
+        field = _field(_KV_KEY, name) if name else b""
         if type(key) is str:
             if len(self._keys) >= _CACHE_SIZE:
                 self._keys.clear()
