@@ -82,7 +82,7 @@ class ConsoleExporter(Exporter):
         """Fresh locks and buffers, and no printer thread (at start and in a forked child,
         where the parent's lock may be held and its spans are the parent's to print)."""
         self._lock = allocate_lock()  # guards the buffers below
-        self._write_lock = allocate_lock()  # one trace written at a time
+        self._write_lock = allocate_lock()  # held from taking traces to writing them
         self._wake = Signal()
         self._pid = os.getpid()
         self._printer_started = False
@@ -185,20 +185,25 @@ class ConsoleExporter(Exporter):
         """The printer thread: print what is due, then sleep until more is."""
         pid = self._pid
         while not self._closed and pid == self._pid:
-            with self._lock:
-                traces, drops = self._take(everything=False)
-                wait = self._next_wait()
-            if traces or drops:
-                self._write(traces, drops, None)
-            else:
+            with self._write_lock:
+                with self._lock:
+                    traces, drops = self._take(everything=False)
+                    wait = self._next_wait()
+                self._write(traces, drops)
+            if not traces and not drops:
                 self._wake.wait(wait)
 
     def flush(self, timeout: float = 5.0) -> bool:
-        """Print every trace waiting now, complete or not; True when written within
-        ``timeout`` seconds."""
-        with self._lock:
-            traces, drops = self._take(everything=True)
-        return self._write(traces, drops, timeout)
+        """Print every trace waiting now, complete or not, after what the exporter's thread
+        is printing; True when all was written within ``timeout`` seconds."""
+        if not self._write_lock.acquire(True, max(timeout, 0.0)):
+            return False
+        try:
+            with self._lock:
+                traces, drops = self._take(everything=True)
+            return self._write(traces, drops)
+        finally:
+            self._write_lock.release()
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Print everything still waiting and stop; later exports return False."""
@@ -206,41 +211,28 @@ class ConsoleExporter(Exporter):
         self._wake.set()
         self.flush(timeout)
 
-    def _write(self, traces: List[List[FinishedSpan]], drops: int, timeout: Optional[float]) -> bool:
-        """Render and write ``traces`` (and a note of ``drops``), one trace at a time;
-        a failing stream is logged, never raised."""
+    def _write(self, traces: List[List[FinishedSpan]], drops: int) -> bool:
+        """Render and write ``traces`` (and a note of ``drops``) with the write lock held,
+        so that traces never interleave and a flush follows what was taken before it; a
+        failing stream is logged, never raised."""
         if not traces and not drops:
             return True
-        deadline = None if timeout is None else time.monotonic() + max(timeout, 0.0)
         stream = self._stream if self._stream is not None else sys.stdout
         try:
             color, width = self._style(stream)
-            for index, spans in enumerate(traces):
-                text = render_trace(spans, width=width, color=color, unicode=_can_encode(stream)) + "\n"
-                if index == len(traces) - 1 and drops:
-                    text += _drop_note(drops, color)
-                if not self._locked_write(stream, text, deadline):
-                    return False
-            if not traces:
-                return self._locked_write(stream, _drop_note(drops, color), deadline)
-        except Exception as exc:
-            self._failures.warning("console", "console exporter could not print a trace: %r", exc)
-            return False
-        return True
-
-    def _locked_write(self, stream: IO[str], text: str, deadline: Optional[float]) -> bool:
-        wait = -1.0 if deadline is None else max(deadline - time.monotonic(), 0.0)
-        if not self._write_lock.acquire(True, wait):
-            return False
-        try:
+            unicode = _can_encode(stream)
+            text = "".join(render_trace(t, width=width, color=color, unicode=unicode) + "\n" for t in traces)
+            if drops:
+                text += _drop_note(drops, color)
             try:
                 stream.write(text)
             except UnicodeEncodeError:
                 encoding = getattr(stream, "encoding", None) or "ascii"
                 stream.write(text.encode(encoding, "replace").decode(encoding))
             stream.flush()
-        finally:
-            self._write_lock.release()
+        except Exception as exc:
+            self._failures.warning("console", "console exporter could not print a trace: %r", exc)
+            return False
         return True
 
     def _style(self, stream: IO[str]) -> Tuple[bool, int]:
