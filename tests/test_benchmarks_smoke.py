@@ -148,3 +148,19 @@ def test_bench_tracer_quick_runs_every_line():
     for text in TRACER_TARGETS:
         row = re.compile(r"^  " + re.escape(text) + r"\s+(ok|MISSED|n/a)", re.MULTILINE)
         assert row.search(summary), f"target {text!r} missing from:\n{table}"
+
+
+def test_bench_encode_otlp_quick_runs_every_line():
+    """The OTLP encoding benchmark prints a figure and a ratio for ours and both peers."""
+    pytest.importorskip("opentelemetry.exporter.otlp.proto.common.trace_encoder")
+    proc = _run(str(BENCHMARKS / "bench_encode_otlp.py"), "--quick")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for label in (
+        "ours: encode_otlp (fresh encoder per batch)",
+        "ours: encoder kept across batches (exporter)",
+        "OTel encode_spans + SerializeToString",
+        "generated classes built by hand",
+    ):
+        row = re.compile(r"^  " + re.escape(label) + r"\s+\d+\s+\d+\.\d+x$", re.MULTILINE)
+        assert row.search(proc.stdout), f"{label!r} missing or without a figure:\n{proc.stdout}"
+    assert re.search(r"^target: ours >= 100000 spans/s  (ok|MISSED)$", proc.stdout, re.MULTILINE)

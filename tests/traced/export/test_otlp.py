@@ -669,3 +669,27 @@ def test_exporter_is_an_exporter() -> None:
         assert exporter.endpoint == "http://localhost:4318/v1/traces"
     finally:
         exporter.shutdown()
+
+
+# --------------------------------------------------------------------------- caches
+
+
+def test_an_encoder_kept_across_batches_writes_what_a_fresh_one_writes() -> None:
+    from traced.export.otlp import _CACHE_SIZE, _Encoder
+
+    t, memory = tracer()
+    # equal as dict keys, different on the wire: never served from one another's entry
+    for value in (1, True, 1.0, "1", 0, False, 0.0, -0.0, "x", "x"):
+        t.start_span("same", tags={"v": value, "w": [value]}).finish()
+    kept = _Encoder()
+    for span in memory.spans:
+        assert kept.encode([span]) == encode_otlp([span])
+    values = [attrs(all_spans(decode(kept.encode([s])))[0])["v"] for s in memory.spans]
+    assert [which for which, _ in values] == [
+        "int_value", "bool_value", "double_value", "string_value", "int_value", "bool_value",
+        "double_value", "double_value", "string_value", "string_value",
+    ]
+    # bounded: many distinct values never grow a cache past its size
+    many = [s._replace(tags={"id": "value %d" % i, "n": i}) for i, s in enumerate(memory.spans * 1000)]
+    assert decode(kept.encode(many)).SerializeToString() == encode_otlp(many)
+    assert len(kept._strings) <= _CACHE_SIZE and len(kept._ints) <= _CACHE_SIZE
