@@ -175,11 +175,11 @@ class JsonLinesExporter(Exporter):
                 data = "\n" + data
             try:
                 if self._stream is not None:
+                    self._broken_line = True  # unknown how much a failing write wrote
                     self._write_stream(self._stream, data)
                 else:
                     self._write_file(data.encode("ascii"))
             except Exception as exc:  # OSError, a closed stream's ValueError, anything else
-                self._broken_line = True
                 self._log.warning(
                     "write", "traced: writing spans to %s failed: %r", self._target(), exc
                 )
@@ -204,8 +204,9 @@ class JsonLinesExporter(Exporter):
             fd = self._fd = os.open(self._path, flags, 0o666)
         view = memoryview(data)
         while view:
-            written = os.write(fd, view)
+            written = os.write(fd, view)  # all of it in one call, but for a full disk
             view = view[written:]
+            self._broken_line = bool(view)
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Close the file (a stream is flushed, not closed); later exports return False."""
