@@ -191,25 +191,26 @@ def _error_message(span: FinishedSpan) -> Optional[str]:
             continue
         kind = fields.get("error.kind")
         message = fields.get("message", fields.get("error.object"))
-        kind_name = kind.__name__ if isinstance(kind, type) else (None if kind is None else kind)
-        if kind_name is not None and message is not None:
-            return "%s: %s" % (clean_text(kind_name, 60), clean_text(message))
-        if kind_name is not None or message is not None:
-            return clean_text(kind_name if message is None else message)
+        kind_name = kind.__name__ if isinstance(kind, type) else kind
+        text = "" if message is None else clean_text(message)
+        if kind_name is not None:
+            return clean_text(kind_name, 60) + (": " + text if text else "")
+        if text:
+            return text
     for key in ("error.message", "otel.status_description"):
         if key in span.tags:
             return clean_text(span.tags[key])
     return None
 
 
-def _details(span: FinishedSpan, error: bool) -> List[Segment]:
-    """The few tags worth a glance, as segments after the span's name."""
+def _details(span: FinishedSpan, name: str, error: bool) -> List[Segment]:
+    """The few tags worth a glance, as segments after the span's ``name`` (cleaned)."""
     tags = span.tags
     items: List[str] = []
     if "span.kind" in tags:
         items.append(clean_text(tags["span.kind"], 20))
     request = " ".join(clean_text(tags[k]) for k in ("http.method", "http.url") if k in tags)
-    if request:
+    if request and request not in name:  # a server span is often named after its request
         items.append(request)
     if "http.status_code" in tags:
         items.append(clean_text(tags["http.status_code"], 10))
@@ -367,7 +368,7 @@ def _row(
         segments.append((("\u2717 " if unicode else "x ") + name, _BOLD_RED))
     else:
         segments.append((name, _BOLD if is_root else ""))
-    segments.extend(_details(span, error))
+    segments.extend(_details(span, name, error))
     left = _fit(segments, name_cells, color, pad=True)
     duration = format_duration(span.finish_time - span.start_time)
     duration = " " * max(_DURATION_CELLS - len(duration), 0) + duration[:_DURATION_CELLS]

@@ -132,6 +132,18 @@ def test_error_message_from_the_error_log() -> None:
     log = LogRecord(1000.1, MappingProxyType({"event": "error", "message": "card declined", "error.kind": ValueError}))
     text = render_trace([finished("charge", 1, None, 0.0, 0.2, {"error": True}, [log])], width=100)
     assert "✗ charge  ValueError: card declined" in text
+    empty = LogRecord(1000.1, MappingProxyType({"event": "error", "message": "", "error.kind": TimeoutError}))
+    text = render_trace([finished("call", 1, None, 0.0, 0.2, {"error": True}, [empty])], width=100)
+    assert text.splitlines()[1].startswith("✗ call  TimeoutError   ")
+
+
+def test_a_request_already_in_the_name_is_not_repeated() -> None:
+    tags = {"http.method": "GET", "http.url": "/orders/7", "http.status_code": 404}
+    lines = render_trace(
+        [finished("GET /orders/7", 1, None, 0.0, 0.2, tags), finished("fetch", 2, 1, 0.0, 0.1, tags)], width=100
+    ).splitlines()
+    assert lines[1].startswith("GET /orders/7  404   ")
+    assert lines[2].startswith("└─ fetch  GET /orders/7  404   ")
 
 
 def test_colour_marks_errors_red_and_nothing_without_colour() -> None:
