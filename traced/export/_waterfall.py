@@ -8,6 +8,7 @@ cursor, change colours or break a line, and every line is cut to the given displ
 
 from __future__ import annotations
 
+import functools
 import math
 import unicodedata
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
@@ -74,6 +75,7 @@ def _type_name(value: Any) -> str:
         return "object"
 
 
+@functools.lru_cache(maxsize=4096)
 def _char_width(ch: str) -> int:
     if ch < "\u0300":
         return 1
@@ -86,7 +88,7 @@ def display_width(text: str) -> int:
     """How many terminal cells ``text`` (already cleaned, without escapes) takes."""
     if text.isascii():
         return len(text)
-    return sum(_char_width(ch) for ch in text)
+    return sum(map(_char_width, text))
 
 
 def _cut(text: str, cells: int) -> Tuple[str, int]:
