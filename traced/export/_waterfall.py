@@ -180,8 +180,9 @@ def _ratio(t: float, t0: float, total: float) -> float:
 def _is_error(span: FinishedSpan) -> bool:
     tags = span.tags
     error = tags.get("error")
-    return error is True or (isinstance(error, str) and error.lower() == "true") or (
-        tags.get("otel.status_code") == "ERROR"
+    status = tags.get("otel.status_code")
+    return error is True or (type(error) is str and error.lower() == "true") or (
+        type(status) is str and status == "ERROR"
     )
 
 
@@ -189,7 +190,8 @@ def _error_message(span: FinishedSpan) -> Optional[str]:
     """What went wrong, from the span's ``error`` log (``Kind: message``), if it says."""
     for record in span.logs:
         fields = record.fields
-        if fields.get("event") != "error":
+        event = fields.get("event")
+        if type(event) is not str or event != "error":
             continue
         kind = fields.get("error.kind")
         message = fields.get("message", fields.get("error.object"))
@@ -324,6 +326,15 @@ def render_trace(
     if not spans:
         return ""
     width = max(int(width), 24)
+    try:
+        return _render(spans, width, color, unicode)
+    except Exception:  # spans too odd to draw (not made by the tracer): their names only
+        lines = ["trace of %d spans (could not be drawn)" % len(spans)]
+        lines.extend(clean_text(getattr(s, "operation_name", "?"), 120) for s in spans)
+        return "\n".join(_fit([(line, "")], width, False, pad=False) for line in lines) + "\n"
+
+
+def _render(spans: Sequence[FinishedSpan], width: int, color: bool, unicode: bool) -> str:
     services = _services(spans)
     t0 = min((s.start_time for s in spans if math.isfinite(s.start_time)), default=0.0)
     t1 = max((s.finish_time for s in spans if math.isfinite(s.finish_time)), default=t0)

@@ -513,3 +513,19 @@ def test_in_a_real_terminal_colour_appears_and_lines_fit_its_width() -> None:
     plain = [line for line in run_in_pty(70, {"NO_COLOR": "1"}).splitlines() if line]
     assert "\x1b" not in "".join(plain) and len(plain) == 4
     assert all(display_width(line) == 70 for line in plain[1:])
+
+
+def test_spans_too_odd_to_draw_still_give_their_names() -> None:
+    class Hostile:
+        def __eq__(self, other: object) -> bool:
+            raise RuntimeError("no comparing")
+
+        __hash__ = object.__hash__
+
+    hostile = {"otel.status_code": Hostile(), "error": Hostile()}
+    log = LogRecord(0.0, MappingProxyType({"event": Hostile()}))
+    drawn = render_trace([finished("root", 1, None, 0.0, 1.0, hostile, [log])], width=40)
+    assert drawn.splitlines()[1].startswith("root ")  # odd tags alone spoil nothing
+    odd = finished("odd\x1b", 1, None, 0.0, 1.0)._replace(start_time="soon")
+    lines = render_trace([odd, finished("fine", 2, 1, 0.0, 0.5)], width=40).splitlines()
+    assert lines == ["trace of 2 spans (could not be drawn)", "odd\\x1b", "fine"]
