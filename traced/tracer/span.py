@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import time
-from _thread import allocate_lock as _allocate_lock
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
@@ -112,6 +111,9 @@ class FinishedSpan(NamedTuple):
 _new_finished: Callable[[Tuple[Any, ...]], FinishedSpan] = functools.partial(
     tuple.__new__, FinishedSpan
 )
+_new_reference: Callable[[Tuple[str, int, int]], SpanReference] = functools.partial(
+    tuple.__new__, SpanReference
+)
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 _NO_DROPS = (0, 0, 0)
 _CHILD_OF = ReferenceType.CHILD_OF
@@ -120,9 +122,10 @@ _CHILD_OF = ReferenceType.CHILD_OF
 class RecordingSpan(opentracing.Span):
     """A sampled span of :class:`~traced.tracer.Tracer`.
 
-    Safe to use from several threads: tags and logs are plain appends, and ``finish`` is
-    made once by a lock taken and never released (``acquire(False)`` is atomic), so the
-    snapshot is built exactly once. Calls after ``finish`` change nothing.
+    Safe to use from several threads: tags and logs are plain appends, and ``finish`` gets
+    past its guard once (deleting the ``_unfinished`` slot is one atomic bytecode, and a
+    second deletion raises), so the snapshot is built exactly once. Calls after ``finish``
+    change nothing.
     """
 
     __slots__ = (
@@ -132,7 +135,7 @@ class RecordingSpan(opentracing.Span):
         "_tags",
         "_logs",
         "_references",
-        "_once",
+        "_unfinished",
         "_drops",
     )
 
@@ -156,7 +159,7 @@ class RecordingSpan(opentracing.Span):
         self._logs: Optional[List[LogRecord]] = None
         # None: the one child_of reference to context.parent_id (or none for a root span)
         self._references = references
-        self._once = _allocate_lock()
+        self._unfinished = True
         self._drops: Optional[List[int]] = None  # tags, logs, truncated values
         if tags:
             self._start_tags(tags)
@@ -249,7 +252,9 @@ class RecordingSpan(opentracing.Span):
 
     def finish(self, finish_time: Optional[float] = None) -> None:
         """End the span and hand its snapshot to the recorder; later calls do nothing."""
-        if not self._once.acquire(False):
+        try:
+            del self._unfinished  # one bytecode: atomic, so only one caller gets past it
+        except AttributeError:
             return
         self.finish_time = finish_time = _time() if finish_time is None else finish_time
         # the snapshot, written out here: this runs once for every sampled span
@@ -258,7 +263,7 @@ class RecordingSpan(opentracing.Span):
         parent_id = context.parent_id
         if references is None:
             references = () if parent_id is None else (
-                SpanReference(_CHILD_OF, context.trace_id, parent_id),
+                _new_reference((_CHILD_OF, context.trace_id, parent_id)),
             )
         else:
             parent_id = next((r.span_id for r in references if r.type == _CHILD_OF), None)

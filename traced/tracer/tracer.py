@@ -13,7 +13,6 @@ import os
 import socket
 import time
 import weakref
-from _thread import allocate_lock as _allocate_lock
 from types import MappingProxyType
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
@@ -217,7 +216,7 @@ class Tracer(opentracing.Tracer):
             recording.finish_time = None
             recording._tags = recording._logs = recording._drops = None
             recording._references = span_references
-            recording._once = _allocate_lock()
+            recording._unfinished = True
             if tags:
                 recording._start_tags(tags)
             return recording
