@@ -42,9 +42,9 @@ import json
 import traceback
 from collections.abc import Mapping
 from types import TracebackType
-from typing import Any, Callable, Dict, List, Set
+from typing import Any, Callable, Dict, List, Optional, Set
 
-__all__ = ["FAST_TEXT", "compact_json", "dumps_ascii", "json_key", "json_value", "quote", "text"]
+__all__ = ["FAST_TEXT", "compact_json", "dumps_ascii", "json_key", "json_value", "make_dumps", "quote", "text"]
 
 # Wider integers become text: Python refuses to print ints of more digits than its limit
 # (sys.set_int_max_str_digits, at least 640); 2,000 bits are about 600 digits.
@@ -57,23 +57,26 @@ _compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_cir
 quote: Callable[[str], str] = json.encoder.encode_basestring_ascii
 
 
-def _make_dumps_ascii() -> Callable[[Any], str]:
-    # The C encoder made once: json.dumps builds a new one on every call, which costs as
-    # much as encoding a small object. Without the C accelerator, the Python encoder.
+def make_dumps(default: Optional[Callable[[Any], Any]] = None, allow_nan: bool = True) -> Callable[[Any], str]:
+    """A compact, ASCII-only ``json.dumps`` made once: ``json.dumps`` builds a new C encoder
+    on every call, which costs as much as encoding a small object. Cycles are not looked
+    for (one ends in RecursionError). Without the C accelerator, the Python encoder."""
     make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:
-        return json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
-    encoder = make(None, None, quote, None, ":", ",", False, False, True)
+        return json.JSONEncoder(
+            separators=(",", ":"), check_circular=False, allow_nan=allow_nan, default=default
+        ).encode
+    encoder = make(None, default, quote, None, ":", ",", False, False, allow_nan)
 
-    def dumps_ascii(value: Any) -> str:
+    def dumps(value: Any) -> str:
         return "".join(encoder(value, 0))
 
-    return dumps_ascii
+    return dumps
 
 
 #: Compact, ASCII-only JSON of a value made of str (as keys too), int, float, bool, None,
 #: list and dict, without cycles (not checked); raises TypeError on anything else.
-dumps_ascii: Callable[[Any], str] = _make_dumps_ascii()
+dumps_ascii: Callable[[Any], str] = make_dumps()
 
 
 def compact_json(value: Any) -> str:

@@ -10,7 +10,6 @@ JSON cannot hold are rendered as text by :mod:`traced.export._json`). Lines are 
 from __future__ import annotations
 
 import io
-import json
 import logging
 import os
 import threading
@@ -18,7 +17,7 @@ from typing import IO, Any, Dict, List, Mapping, Optional, Sequence, Union
 
 from .._report import report_tracer_error
 from ..tracer.span import FinishedSpan
-from ._json import dumps_ascii, json_key, json_value
+from ._json import dumps_ascii, json_key, json_value, make_dumps
 from ._ratelog import RateLimitedLog
 from .base import Exporter
 
@@ -32,7 +31,7 @@ _logger = logging.getLogger("traced.export")
 
 # The fast path: the C encoder takes tags and fields as they are; anything it cannot write
 # (NaN, cycles, objects its default() rejects, odd keys) sends the span to the careful path.
-_fast_dumps = json.JSONEncoder(separators=(",", ":"), allow_nan=False, default=json_value).encode
+_fast_dumps = make_dumps(default=json_value, allow_nan=False)
 
 
 def _hex_trace(trace_id: int) -> str:

@@ -152,15 +152,6 @@ def _references(span: FinishedSpan, out: _Json, tags: Dict[str, str]) -> None:
         tags[name] = ",".join(items)
 
 
-def _head_without_times(trace_hex: str, span_id: int, parent: Optional[int], name_json: str) -> str:
-    """The start of a span whose times are not numbers: no timestamp nor duration (Zipkin
-    allows both absent)."""
-    head = '{"traceId":"%s","id":"%016x"' % (trace_hex, span_id & _MASK64)
-    if parent is not None:
-        head += ',"parentId":"%016x"' % (parent & _MASK64)
-    return head + ',"name":' + name_json
-
-
 def _drop_counts(span: FinishedSpan, tags: Dict[Any, str]) -> None:
     """What the tracer's limits cut from the span, as tags (only the counts above 0)."""
     for key, count in (
@@ -181,13 +172,15 @@ class _Encoder:
     """Writes Zipkin spans as JSON text. The rendering of the last process mapping seen (all
     the spans of one tracer share one) is kept as ready JSON: a batch renders it once."""
 
-    __slots__ = ("_process", "_local_json", "_process_tags", "_process_json")
+    __slots__ = ("_process", "_local_json", "_process_tags", "_process_keys", "_process_json", "_trace_hex")
 
     def __init__(self) -> None:
         self._process: Optional[Mapping[str, Any]] = None
         self._local_json = ""
         self._process_tags: Dict[str, str] = {}
+        self._process_keys: Any = self._process_tags.keys()
         self._process_json = ""
+        self._trace_hex: Dict[int, str] = {}
 
     def _set_process(self, process: Mapping[str, Any]) -> None:
         local: _Json = {}
@@ -208,6 +201,7 @@ class _Encoder:
         self._local_json = ',"localEndpoint":' + dumps_ascii(local) if local else ""
         self._process_json = dumps_ascii(tags)[1:-1]
         self._process_tags = tags
+        self._process_keys = tags.keys()
         self._process = process
 
     def span(self, span: FinishedSpan) -> str:
@@ -215,76 +209,98 @@ class _Encoder:
         if span.process is not self._process:
             self._set_process(span.process)
         span_tags = span.tags
+        references = span.references
+        if (
+            span.logs
+            or span.baggage
+            or span.debug
+            or (references and (len(references) > 1 or references[0].type != _CHILD_OF))
+            or not _MAPPED.isdisjoint(span_tags)
+            or span.dropped_tags
+            or span.dropped_logs
+            or span.truncated_values
+        ):
+            return self._span_with_extras(span)
+        try:  # the common span: its tags written straight out
+            tags_json = ",".join(
+                [quote(k) + ":" + quote(v if type(v) is str else _FAST_TEXT.get(type(v), text)(v))
+                 for k, v in span_tags.items()]
+            )
+        except (TypeError, ValueError):  # a key that is not a str; an int too long for str()
+            return self._span_with_extras(span)
+        if not self._process_keys.isdisjoint(span_tags):
+            return self._span_with_extras(span)
+        process_json = self._process_json
+        if tags_json and process_json:
+            tags_json = ',"tags":{%s,%s}}' % (process_json, tags_json)
+        elif tags_json or process_json:
+            tags_json = ',"tags":{%s}}' % (tags_json or process_json)
+        else:
+            tags_json = "}"
+        return self._head(span) + self._local_json + tags_json
+
+    def _head(self, span: FinishedSpan) -> str:
+        """The span's JSON up to its name and times (an open object)."""
+        trace_id = span.trace_id
+        trace_hex = self._trace_hex.get(trace_id)
+        if trace_hex is None:  # the spans of a batch often share a trace: format it once
+            trace_hex = self._trace_hex[trace_id] = _trace_hex(trace_id)
+        name = span.operation_name
+        parent = span.parent_id
         try:
-            tags = {k: v if type(v) is str else _FAST_TEXT.get(type(v), text)(v) for k, v in span_tags.items()}
+            start = round(span.start_time * 1e6)
+            duration = round(span.finish_time * 1e6) - start
+        except (TypeError, ValueError, OverflowError):  # None, NaN, infinity: left out
+            head = '{"traceId":"%s","id":"%016x"' % (trace_hex, span.span_id & _MASK64)
+            if parent is not None:
+                head += ',"parentId":"%016x"' % (parent & _MASK64)
+            return head + ',"name":' + quote(name if type(name) is str else text(name))
+        if parent is None:
+            return '{"traceId":"%s","id":"%016x","name":%s,"timestamp":%d,"duration":%d' % (
+                trace_hex, span.span_id & _MASK64, quote(name if type(name) is str else text(name)),
+                start, duration if duration > 0 else 1,
+            )
+        return '{"traceId":"%s","id":"%016x","parentId":"%016x","name":%s,"timestamp":%d,"duration":%d' % (
+            trace_hex, span.span_id & _MASK64, parent & _MASK64,
+            quote(name if type(name) is str else text(name)), start, duration if duration > 0 else 1,
+        )
+
+    def _span_with_extras(self, span: FinishedSpan) -> str:
+        """:meth:`span` for a span with logs, baggage, references beyond its parent, tags
+        mapped onto Zipkin fields, debug, drop counts, odd keys or a process tag's key."""
+        try:
+            tags = {k: v if type(v) is str else _FAST_TEXT.get(type(v), text)(v) for k, v in span.tags.items()}
         except ValueError:  # an int too long for str(): text() has the fallback
-            tags = {k: text(v) for k, v in span_tags.items()}
-        extra: Optional[_Json] = None  # the fields a plain span does not have
+            tags = {k: text(v) for k, v in span.tags.items()}
+        extra = self._extra(span, tags)
+        extra_json = "," + dumps_ascii(extra)[1:-1] if extra else ""
+        tags = {k if type(k) is str else json_key(k): v for k, v in tags.items()}
+        if self._process_tags:
+            merged = dict(self._process_tags)
+            merged.update(tags)
+            tags = merged
+        tags_json = ',"tags":%s}' % dumps_ascii(tags) if tags else "}"
+        return self._head(span) + self._local_json + extra_json + tags_json
+
+    def _extra(self, span: FinishedSpan, tags: Dict[Any, str]) -> _Json:
+        """What a span with logs, baggage, references, mapped tags, debug or drop counts
+        adds: fields into the result, tags into ``tags``."""
+        extra: _Json = {}
         if span.baggage:
             for key, value in span.baggage.items():
                 tags.setdefault("baggage." + json_key(key), text(value))
         references = span.references
         if references and (len(references) > 1 or references[0].type != _CHILD_OF):
-            extra = {}
             _references(span, extra, tags)
-        if not _MAPPED.isdisjoint(span_tags):
-            if extra is None:
-                extra = {}
+        if not _MAPPED.isdisjoint(span.tags):
             self._mapped_tags(span, extra, tags)
-        if span.logs or span.debug:
-            if extra is None:
-                extra = {}
-            if span.logs:
-                extra["annotations"] = _annotations(span.logs)
-            if span.debug:
-                extra["debug"] = True
+        if span.logs:
+            extra["annotations"] = _annotations(span.logs)
+        if span.debug:
+            extra["debug"] = True
         if span.dropped_tags or span.dropped_logs or span.truncated_values:
             _drop_counts(span, tags)
-
-        trace_id = span.trace_id
-        trace_hex = "%016x" % trace_id if 0 <= trace_id < _BIG else "%032x" % (trace_id & _MASK128)
-        name = span.operation_name
-        name_json = quote(name if type(name) is str else text(name))
-        parent = span.parent_id
-        try:
-            start = round(span.start_time * 1e6)
-            duration = round(span.finish_time * 1e6) - start
-        except (TypeError, ValueError, OverflowError):  # None, NaN, infinity
-            head = _head_without_times(trace_hex, span.span_id, parent, name_json)
-        else:
-            if parent is not None:
-                head = '{"traceId":"%s","id":"%016x","parentId":"%016x","name":%s,"timestamp":%d,"duration":%d' % (
-                    trace_hex, span.span_id & _MASK64, parent & _MASK64, name_json, start,
-                    duration if duration > 0 else 1,
-                )
-            else:
-                head = '{"traceId":"%s","id":"%016x","name":%s,"timestamp":%d,"duration":%d' % (
-                    trace_hex, span.span_id & _MASK64, name_json, start, duration if duration > 0 else 1,
-                )
-        return "%s%s%s%s}" % (
-            head,
-            self._local_json,
-            "," + dumps_ascii(extra)[1:-1] if extra else "",
-            self._tags_json(tags),
-        )
-
-    def _tags_json(self, tags: Dict[Any, str]) -> str:
-        """``,"tags":{...}``: the process tags, then the span's (which win on a clash)."""
-        process_json = self._process_json
-        if not tags:
-            return ',"tags":{%s}' % process_json if process_json else ""
-        try:
-            tags_json = dumps_ascii(tags)
-        except (TypeError, ValueError):  # keys that are not text: rendered as text
-            tags = {json_key(key): value for key, value in tags.items()}
-            tags_json = dumps_ascii(tags)
-        if not process_json:
-            return ',"tags":' + tags_json
-        if self._process_tags.keys().isdisjoint(tags):
-            return ',"tags":{' + process_json + "," + tags_json[1:]
-        merged = dict(self._process_tags)
-        merged.update(tags)
-        return ',"tags":' + dumps_ascii(merged)
+        return extra
 
     @staticmethod
     def _mapped_tags(span: FinishedSpan, out: _Json, tags: Dict[str, str]) -> None:
