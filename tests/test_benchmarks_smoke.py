@@ -164,3 +164,20 @@ def test_bench_encode_otlp_quick_runs_every_line():
         row = re.compile(r"^  " + re.escape(label) + r"\s+\d+\s+\d+\.\d+x$", re.MULTILINE)
         assert row.search(proc.stdout), f"{label!r} missing or without a figure:\n{proc.stdout}"
     assert re.search(r"^target: ours >= 100000 spans/s  (ok|MISSED)$", proc.stdout, re.MULTILINE)
+
+
+# bench_encode_zipkin.py: our two encoders and the json.dumps floor, OpenTelemetry's encoder
+# skipped with --no-compare.
+ZIPKIN_LABELS = ["ours: encode_zipkin", "ours: encode_json_lines", "floor: json.dumps(dicts).encode()"]
+
+
+def test_bench_encode_zipkin_quick_runs_every_line():
+    proc = _run(str(BENCHMARKS / "bench_encode_zipkin.py"), "--quick", "--no-compare")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    table = proc.stdout
+    assert "installing" not in table, table  # no pip with --no-compare
+    for label in ZIPKIN_LABELS:
+        row = re.compile(r"^  " + re.escape(label) + r"\s+[\d,]+\s", re.MULTILINE)
+        assert row.search(table), f"{label!r} missing or without a figure:\n{table}"
+    assert "OpenTelemetry JsonV2Encoder 1.45.1" in table and "skipped: --no-compare" in table
+    assert re.search(r"^target: encode_zipkin >= 140,000 spans/s\s+(ok|MISSED)", table, re.MULTILINE), table
