@@ -46,8 +46,9 @@ def _micros(seconds: float) -> Optional[int]:
 
 
 def _fields(span: FinishedSpan, careful: bool) -> Dict[str, Any]:
-    """The line of ``span`` but its process, as a dict; ``careful`` converts every value
-    with :func:`json_value` first, so that the result always encodes."""
+    """The line of ``span`` but its process, as a dict, times that are not numbers as None;
+    ``careful`` converts every value with :func:`json_value` first, so that the result
+    always encodes."""
     convert = json_value if careful else _same
     start, finish = _micros(span.start_time), _micros(span.finish_time)
     parent = span.parent_id
@@ -90,13 +91,52 @@ def _mapping(values: Mapping[Any, Any], careful: bool) -> Any:
     return {json_key(key): json_value(value) for key, value in values.items()}
 
 
-def span_to_json(span: FinishedSpan, process_json: Optional[str] = None) -> str:
+def _plain_fields(span: FinishedSpan, trace_hex: str) -> Dict[str, Any]:
+    """:func:`_fields` of a span with numeric times, values left as they are: the common
+    case, written out."""
+    start = round(span.start_time * 1e6)
+    finish = round(span.finish_time * 1e6)
+    parent = span.parent_id
+    references = span.references
+    return {
+        "trace_id": trace_hex,
+        "span_id": "%016x" % (span.span_id & _MASK64),
+        "parent_id": None if parent is None else "%016x" % (parent & _MASK64),
+        "operation_name": span.operation_name,
+        "start_time_us": start,
+        "finish_time_us": finish,
+        "duration_us": finish - start,
+        "tags": dict(span.tags),
+        "logs": [
+            {"timestamp_us": round(record.timestamp * 1e6), "fields": dict(record.fields)}
+            for record in span.logs
+        ] if span.logs else [],
+        "references": [
+            {
+                "type": reference.type,
+                "trace_id": trace_hex if reference.trace_id == span.trace_id else _hex_trace(reference.trace_id),
+                "span_id": "%016x" % (reference.span_id & _MASK64),
+            }
+            for reference in references
+        ] if references else [],
+        "baggage": dict(span.baggage),
+        "debug": span.debug is True,
+        "dropped_tags": span.dropped_tags,
+        "dropped_logs": span.dropped_logs,
+        "truncated_values": span.truncated_values,
+    }
+
+
+def span_to_json(
+    span: FinishedSpan, process_json: Optional[str] = None, trace_hex: Optional[str] = None
+) -> str:
     """One JSON line (without its newline) for ``span``; never raises on a tag, log or
-    process value. ``process_json`` is its process already encoded, if the caller has it."""
+    process value. ``process_json`` is its process already encoded and ``trace_hex`` its
+    trace id in hex, if the caller has them."""
     if process_json is None:
         process_json = _process_json(span.process)
     try:
-        body = _fast_dumps(_fields(span, careful=False))
+        body = _fast_dumps(_plain_fields(span, trace_hex or _hex_trace(span.trace_id)))
     except Exception:  # NaN, a cycle, a key JSON cannot have, an object that resists
         body = dumps_ascii(_fields(span, careful=True))
     return '%s,"process":%s}' % (body[:-1], process_json)
@@ -112,12 +152,17 @@ def encode_json_lines(spans: Sequence[FinishedSpan]) -> str:
     lines: List[str] = []
     last_process: Optional[Mapping[str, Any]] = None
     process_json = ""
+    trace_hex: Dict[int, str] = {}  # the spans of a batch often share a trace
     for span in spans:
         try:
             if span.process is not last_process:
                 last_process = span.process
                 process_json = _process_json(last_process)
-            lines.append(span_to_json(span, process_json))
+            trace_id = span.trace_id
+            hex_id = trace_hex.get(trace_id)
+            if hex_id is None:
+                hex_id = trace_hex[trace_id] = _hex_trace(trace_id)
+            lines.append(span_to_json(span, process_json, hex_id))
         except Exception as exc:
             report_tracer_error("encoding a span as JSON", exc)
     lines.append("")
