@@ -14,9 +14,11 @@ from typing import Any, Mapping, Optional, Sequence, Tuple, Union
 import opentracing
 from opentracing import ScopeManager
 
-from .config import Config, ConfigError, load_config
+from .config import load_config
+from .counters import Counters
+from .export._build import build_recorder
 from .propagation import composite
-from .tracer import MemoryRecorder, NoneRecorder, Recorder, Tracer
+from .tracer import NoneRecorder, Tracer
 from .tracer.sampling import ALWAYS_OFF, Sampler
 
 __all__ = ["init", "shutdown"]
@@ -25,17 +27,6 @@ _lock = threading.Lock()
 _installed: Optional[Tracer] = None
 _previous: Optional[Tuple[opentracing.Tracer, bool]] = None
 _atexit_registered = False
-
-
-def _recorder(config: Config) -> Recorder:
-    if config.exporter_options:
-        raise ConfigError(
-            "exporter_options",
-            sorted(config.exporter_options),
-            "the %r exporter takes no options" % config.exporter,
-            "no extra keyword arguments",
-        )
-    return MemoryRecorder() if config.exporter == "memory" else NoneRecorder()
 
 
 def init(
@@ -69,7 +60,6 @@ def init(
         tags=tags,
         **exporter_options,
     )
-    recorder = _recorder(config)
     if config.disabled:
         return Tracer(
             config.service_name,
@@ -78,9 +68,11 @@ def init(
             propagator=composite(()),
             scope_manager=scope_manager,
         )
+    counters = Counters()
     tracer = Tracer(
         config.service_name,
-        recorder=recorder,
+        recorder=build_recorder(config.exporters, config.export, counters),
+        counters=counters,
         sampler=config.sampler,
         propagator=composite(config.propagators),
         scope_manager=scope_manager,

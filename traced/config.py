@@ -24,6 +24,13 @@ from collections import abc
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import unquote
 
+from ._errors import ConfigError
+from ._export_settings import (
+    EXPORT_VARIABLES,
+    ExportSettings,
+    default_exporters,
+    load_export_settings,
+)
 from .tracer.sampling import (
     ALWAYS_OFF,
     ALWAYS_ON,
@@ -41,6 +48,7 @@ __all__ = [
     "DEFAULT_PROPAGATORS",
     "DEFAULT_SAMPLER_NAME",
     "EXPORTERS",
+    "ExportSettings",
     "PROPAGATORS",
     "SAMPLERS",
     "default_service_name",
@@ -51,9 +59,10 @@ __all__ = [
 PROPAGATORS: Tuple[str, ...] = ("tracecontext", "baggage", "b3", "b3multi", "jaeger", "ottrace")
 DEFAULT_PROPAGATORS: Tuple[str, ...] = ("tracecontext", "baggage")
 
-#: Exporter names for ``OTEL_TRACES_EXPORTER``; the export pipeline adds its exporters here.
-EXPORTERS: Tuple[str, ...] = ("memory", "none")
-#: Nothing is exported unless asked: an unconfigured process must not fill its memory.
+#: Exporter names for ``OTEL_TRACES_EXPORTER`` (a comma-separated list sends to each).
+EXPORTERS: Tuple[str, ...] = ("otlp", "zipkin", "jsonl", "console", "memory", "none")
+#: Nothing is exported unless asked, except to a terminal: when standard output is one,
+#: the default is ``console``, so that the first run shows its traces.
 DEFAULT_EXPORTER = "none"
 
 # Sampler name -> (what its argument is, None when it takes none; how to build it).
@@ -80,7 +89,7 @@ _VARIABLES = (
     "OTEL_TRACES_SAMPLER_ARG",
     "OTEL_TRACES_EXPORTER",
     "OTEL_SDK_DISABLED",
-)
+) + EXPORT_VARIABLES
 
 _ATTRIBUTES = "OTEL_RESOURCE_ATTRIBUTES"
 _SAMPLER_ARG = "OTEL_TRACES_SAMPLER_ARG"
@@ -92,22 +101,6 @@ _EMPTY: Mapping[str, Any] = types.MappingProxyType({})
 
 def _empty() -> Mapping[str, Any]:
     return _EMPTY
-
-
-class ConfigError(ValueError):
-    """A configuration value that cannot be used; says where it came from and what would do.
-
-    ``name`` is the environment variable (``OTEL_...``) or the argument of
-    :func:`load_config`, ``value`` what it held, ``accepted`` the values that would do.
-    """
-
-    def __init__(self, name: str, value: object, problem: str, accepted: str) -> None:
-        where = "environment variable" if name.startswith("OTEL_") else "argument"
-        setting = "%s is unset" % name if value is None else "%s=%r" % (name, value)
-        super().__init__("%s %s: %s; accepted: %s" % (where, setting, problem, accepted))
-        self.name = name
-        self.value = value
-        self.accepted = accepted
 
 
 @dataclass(frozen=True)
@@ -128,6 +121,8 @@ class Config:
     exporter: str = DEFAULT_EXPORTER
     exporter_options: Mapping[str, Any] = field(default_factory=_empty, hash=False)
     disabled: bool = False
+    exporters: Tuple[str, ...] = (DEFAULT_EXPORTER,)
+    export: ExportSettings = field(default_factory=ExportSettings, hash=False)
     tags: Mapping[str, Any] = field(default_factory=_empty, hash=False)
 
 
@@ -168,14 +163,17 @@ def load_config(
     attributes = _resource_attributes(env["OTEL_RESOURCE_ATTRIBUTES"])
     name = _service_name(service_name, env["OTEL_SERVICE_NAME"], attributes)
     attributes["service.name"] = name
+    exporters = _exporters(exporter, env["OTEL_TRACES_EXPORTER"])
     return Config(
         service_name=name,
         resource_attributes=types.MappingProxyType(attributes),
         propagators=_propagators(propagators, env["OTEL_PROPAGATORS"]),
         sampler=_sampler(sampler, sampler_arg, env),
-        exporter=_exporter(exporter, env["OTEL_TRACES_EXPORTER"]),
+        exporter=",".join(exporters),
         exporter_options=types.MappingProxyType(dict(exporter_options)),
         disabled=_disabled(env["OTEL_SDK_DISABLED"]),
+        exporters=exporters,
+        export=load_export_settings(exporters, exporter_options, env),
         tags=_tags(tags),
     )
 
@@ -308,8 +306,8 @@ def _sampler_number(
         ) from None
 
 
-def _exporter(argument: Optional[str], variable: Optional[str]) -> str:
-    accepted = ", ".join(EXPORTERS)
+def _exporters(argument: Optional[str], variable: Optional[str]) -> Tuple[str, ...]:
+    accepted = "%s, or several of them comma-separated" % ", ".join(EXPORTERS)
     if argument is not None:
         name, value = "exporter", argument
         if not isinstance(argument, str):
@@ -317,13 +315,16 @@ def _exporter(argument: Optional[str], variable: Optional[str]) -> str:
     elif variable is not None:
         name, value = "OTEL_TRACES_EXPORTER", variable
     else:
-        return DEFAULT_EXPORTER
-    key = value.strip().lower()
-    if "," in key:
-        raise ConfigError(name, value, "one exporter only", accepted)
-    if key not in EXPORTERS:
-        raise ConfigError(name, value, "unknown exporter", accepted)
-    return key
+        return default_exporters()
+    keys = [item.strip().lower() for item in value.split(",") if item.strip()]
+    if not keys:
+        raise ConfigError(name, value, "no exporter named", accepted)
+    for key in keys:
+        if key not in EXPORTERS:
+            raise ConfigError(name, value, "unknown exporter %r" % key, accepted)
+    if "none" in keys and len(keys) > 1:
+        raise ConfigError(name, value, "'none' cannot be combined with others", accepted)
+    return tuple(dict.fromkeys(keys))
 
 
 def _disabled(variable: Optional[str]) -> bool:

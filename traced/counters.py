@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from typing import Dict, Iterator
+from typing import Any, Dict, Iterator
 
 __all__ = ["COUNTER_NAMES", "Counters"]
 
@@ -20,24 +20,26 @@ __all__ = ["COUNTER_NAMES", "Counters"]
 COUNTER_NAMES = ("started", "sampled", "exported", "dropped", "failed", "retried")
 
 
-def _value(counter: "itertools.count[int]") -> int:
+def _value(counter: "Iterator[int]") -> int:
     # an itertools.count knows its next value; reading it does not advance it
-    return int(counter.__reduce__()[1][0])  # type: ignore[index]
+    reduced: Any = counter.__reduce__()
+    return int(reduced[1][0])
 
 
 class Counters:
     """Counts of spans started, sampled, exported, dropped (queue full) and failed (export),
     and of exports retried.
 
-    ``started`` and ``sampled`` are bumped on every span with ``next()`` on an
-    ``itertools.count`` (one C call, atomic under the GIL, no lock on the span's path);
-    the others, bumped once per batch, go through :meth:`add`.
+    The tracer bumps ``count_sampled`` or ``count_unsampled`` once per span with
+    ``next()`` on an ``itertools.count`` (one C call, atomic under the GIL, no lock on the
+    span's path); ``started`` is their sum. The others, bumped once per batch, go through
+    :meth:`add`.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.count_started: "Iterator[int]" = itertools.count()
         self.count_sampled: "Iterator[int]" = itertools.count()
+        self.count_unsampled: "Iterator[int]" = itertools.count()
         self._totals: Dict[str, int] = {"exported": 0, "dropped": 0, "failed": 0, "retried": 0}
 
     def add(self, name: str, amount: int = 1) -> None:
@@ -49,12 +51,12 @@ class Counters:
     @property
     def started(self) -> int:
         """Spans started, sampled or not."""
-        return _value(self.count_started)  # type: ignore[arg-type]
+        return _value(self.count_sampled) + _value(self.count_unsampled)
 
     @property
     def sampled(self) -> int:
         """Spans started sampled (recording)."""
-        return _value(self.count_sampled)  # type: ignore[arg-type]
+        return _value(self.count_sampled)
 
     @property
     def exported(self) -> int:

@@ -67,7 +67,7 @@ def test_defaults_with_an_empty_environment() -> None:
 
 
 def test_empty_and_blank_variables_count_as_unset() -> None:
-    env = {name: value for name, value in zip(_ALL_VARIABLES, ["", " ", "\t"] * 3)}
+    env = {name: value for name, value in zip(_ALL_VARIABLES, ["", " ", "\t"] * 8)}
     assert load_config(environ=env) == load_config(environ={})
 
 
@@ -79,6 +79,23 @@ _ALL_VARIABLES = [
     "OTEL_TRACES_SAMPLER_ARG",
     "OTEL_TRACES_EXPORTER",
     "OTEL_SDK_DISABLED",
+    # the export pipeline's
+    "OTEL_EXPORTER_OTLP_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_HEADERS",
+    "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+    "OTEL_EXPORTER_OTLP_COMPRESSION",
+    "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+    "OTEL_EXPORTER_OTLP_TIMEOUT",
+    "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+    "OTEL_EXPORTER_OTLP_PROTOCOL",
+    "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+    "OTEL_EXPORTER_ZIPKIN_ENDPOINT",
+    "OTEL_EXPORTER_ZIPKIN_TIMEOUT",
+    "OTEL_BSP_SCHEDULE_DELAY",
+    "OTEL_BSP_EXPORT_TIMEOUT",
+    "OTEL_BSP_MAX_QUEUE_SIZE",
+    "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
 ]
 
 
@@ -126,13 +143,17 @@ def test_importing_the_module_does_no_work() -> None:
 
 
 def test_config_is_frozen_and_hashable() -> None:
-    config = load_config("svc", tags={"a": 1}, environ={}, endpoint="x")
+    config = load_config("svc", tags={"a": 1}, environ={}, exporter="otlp", endpoint="http://x")
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.service_name = "other"  # type: ignore[misc]
     for mapping in (config.resource_attributes, config.tags, config.exporter_options):
         with pytest.raises(TypeError):
             mapping["new"] = "value"  # type: ignore[index]
-    assert hash(config) == hash(load_config("svc", tags={"a": 2}, environ={}))
+    for mapping in (config.export.otlp_headers, config.export.console_options):
+        with pytest.raises(TypeError):
+            mapping["new"] = "value"  # type: ignore[index]
+    same_but_tags = load_config("svc", tags={"a": 2}, environ={}, exporter="otlp", endpoint="http://x")
+    assert hash(config) == hash(same_but_tags)
 
 
 def test_config_can_be_built_directly_with_defaults() -> None:
@@ -415,7 +436,9 @@ def test_bad_sdk_disabled_values_are_rejected(bad: str) -> None:
 
 def test_tags_and_exporter_options_are_copied() -> None:
     tags = {"team": "core", "version": 3}
-    config = load_config(tags=tags, environ={}, endpoint="http://localhost:4318", timeout=5)
+    config = load_config(
+        tags=tags, environ={}, exporter="otlp", endpoint="http://localhost:4318", timeout=5
+    )
     tags["team"] = "changed"
     assert dict(config.tags) == {"team": "core", "version": 3}
     assert dict(config.exporter_options) == {"endpoint": "http://localhost:4318", "timeout": 5}
@@ -454,7 +477,7 @@ def test_everything_from_the_environment_at_once() -> None:
 def test_the_readme_table_lists_every_accepted_value_and_default() -> None:
     readme = (Path(__file__).parents[2] / "README.rst").read_text(encoding="utf-8")
     section = readme.split("\nConfiguration\n-------------\n", 1)[1].split("\n----", 1)[0]
-    table = section.split("\n===", 1)[1].rsplit("\n===", 1)[0]
+    table = section.split("\n===", 1)[1].rsplit("\n===", 1)[0]  # both tables
     listed = set(re.findall(r"``([^`]+)``", table))
     assert set(_ALL_VARIABLES) <= listed
     assert set(PROPAGATORS) | {"none"} <= listed

@@ -3,11 +3,13 @@ of this package, in memory and nowhere. Exporters (Zipkin, OTLP, ...) are record
 
 from __future__ import annotations
 
-from typing import List
+import time
+from typing import List, Sequence
 
+from .._report import report_tracer_error
 from .span import FinishedSpan
 
-__all__ = ["MemoryRecorder", "NoneRecorder", "Recorder"]
+__all__ = ["FanOutRecorder", "MemoryRecorder", "NoneRecorder", "Recorder"]
 
 
 class Recorder:
@@ -68,3 +70,39 @@ class NoneRecorder(Recorder):
 
     def record(self, span: FinishedSpan) -> None:
         pass
+
+
+class FanOutRecorder(Recorder):
+    """Hands every span to several recorders (``OTEL_TRACES_EXPORTER=otlp,console``).
+
+    One recorder that raises costs nothing to the others; :meth:`flush` and :meth:`close`
+    give all of them one shared deadline, and say True only when each of them did.
+    """
+
+    def __init__(self, recorders: Sequence[Recorder]) -> None:
+        self.recorders = tuple(recorders)
+
+    def record(self, span: FinishedSpan) -> None:
+        for recorder in self.recorders:
+            try:
+                recorder.record(span)
+            except Exception as exc:
+                report_tracer_error("Recorder.record", exc)
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        return self._each("flush", timeout)
+
+    def close(self, timeout: float = 5.0) -> bool:
+        return self._each("close", timeout)
+
+    def _each(self, method: str, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        done = True
+        for recorder in self.recorders:
+            left = max(0.0, deadline - time.monotonic())
+            try:
+                done = bool(getattr(recorder, method)(left)) and done
+            except Exception as exc:
+                report_tracer_error("Recorder." + method, exc)
+                done = False
+        return done

@@ -30,6 +30,7 @@ from opentracing.scope_managers import StackScopeManager
 from opentracing.scope_managers.contextvars import ContextVarsScopeManager
 
 from .._report import report_tracer_error
+from ..counters import Counters
 from ._ids import random_bits as _random_bits
 from .binary import extract_binary, inject_binary
 from .context import SpanContext
@@ -78,6 +79,8 @@ class Tracer(opentracing.Tracer):
     :param scope_manager: default ``ContextVarsScopeManager``, right for threads and asyncio.
     :param tags: extra process tags (``deployment.environment``, ...).
     :param limits: how many tags and logs a span keeps (:class:`SpanLimits`).
+    :param counters: where spans started and sampled are counted (:attr:`counters`); the
+        export pipeline counts into the same object.
     """
 
     def __init__(
@@ -90,6 +93,7 @@ class Tracer(opentracing.Tracer):
         scope_manager: Optional[ScopeManager] = None,
         tags: Optional[Mapping[str, Any]] = None,
         limits: Optional[SpanLimits] = None,
+        counters: Optional[Counters] = None,
     ) -> None:
         super().__init__(ContextVarsScopeManager() if scope_manager is None else scope_manager)
         if not isinstance(service_name, str) or not service_name:
@@ -103,6 +107,10 @@ class Tracer(opentracing.Tracer):
         self.sampler = DEFAULT_SAMPLER if sampler is None else sampler
         self.propagator = propagator
         self._limits = SpanLimits() if limits is None else limits
+        #: Spans started and sampled, and what the export pipeline did with them.
+        self.counters = Counters() if counters is None else counters
+        self._count_sampled = self.counters.count_sampled.__next__
+        self._count_unsampled = self.counters.count_unsampled.__next__
         manager = self._scope_manager
         # read on every span without a given parent: the manager's fastest way, chosen here
         self._active_scope: Callable[[], Optional[Scope]] = (
@@ -206,6 +214,7 @@ class Tracer(opentracing.Tracer):
             context.remote = False
             context._baggage = _NO_BAGGAGE
         if sampled:
+            self._count_sampled()
             # RecordingSpan(self, context, name, start_time, tags, span_references), written
             # out: one call less for every sampled span
             recording = _new_span(RecordingSpan)
@@ -220,6 +229,7 @@ class Tracer(opentracing.Tracer):
             if tags:
                 recording._start_tags(tags)
             return recording
+        self._count_unsampled()
         span = _new_span(NonRecordingSpan)  # NonRecordingSpan(self, context), written out
         span._tracer = self
         span._context = context
