@@ -174,6 +174,12 @@ class RecordingSpan(opentracing.Span):
         copied = dict(tags)
         limit = limits.max_value_length
         if limit is not None:
+            for value in copied.values():
+                if value.__class__ is str and len(value) > limit:
+                    break
+            else:  # the common case: nothing to truncate, one pass over the values
+                self._tags = copied
+                return
             for key, value in copied.items():
                 if type(value) is str and len(value) > limit:
                     copied[key] = value[:limit]
