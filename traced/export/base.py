@@ -34,6 +34,11 @@ class Exporter:
         can bound a request's size; exporters that know their encoding may do better."""
         return 160 + 48 * (len(span.tags) + len(span.logs))
 
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Deliver what the exporter holds back itself (the console exporter's traces waiting
+        for their root); True when done within ``timeout`` seconds."""
+        return True
+
     def shutdown(self, timeout: float = 5.0) -> None:
         """Release what the exporter holds (connections, files); later exports return
         False. Waits at most ``timeout`` seconds."""

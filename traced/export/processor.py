@@ -63,6 +63,15 @@ class SimpleProcessor(Recorder):
         with self._lock, suppress():
             _export(self.exporter, [span], self.export_timeout, self.counters, self._log)
 
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Spans are exported as they finish; this flushes what the exporter holds back."""
+        try:
+            with suppress():
+                return bool(self.exporter.flush(max(0.0, timeout)))
+        except Exception as exc:
+            self._log.warning("flush", "traced: %s.flush raised %r", type(self.exporter).__name__, exc)
+            return False
+
     def close(self, timeout: float = 5.0) -> bool:
         self._closed = True
         with suppress():

@@ -209,3 +209,29 @@ def test_spans_finished_right_before_exit_arrive(sink: Sink) -> None:
     )
     subprocess.run([sys.executable, "-c", program], check=True, timeout=60, cwd=REPO)
     assert sorted(otlp_span_names(sink)) == sorted("last-%d" % i for i in range(300))
+
+
+def test_flush_prints_a_console_trace_still_waiting_for_its_root() -> None:
+    stream = io.StringIO()
+    tracer = traced.init("shop", exporter="console", stream=stream, color=False, width=80)
+    from opentracing import Format
+
+    remote = tracer.extract(
+        Format.HTTP_HEADERS,
+        {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"},
+    )
+    with tracer.start_active_span("handler", child_of=remote):
+        pass
+    assert "handler" not in stream.getvalue()  # its root is in another process
+    assert tracer.flush(timeout=5.0) is True
+    assert "handler" in stream.getvalue() and "0af7651916cd43dd8448eb211c80319c" in stream.getvalue()
+
+
+def test_importing_the_export_package_loads_no_exporter() -> None:
+    program = (
+        "import sys, traced.export as e\n"
+        "loaded = [m for m in sys.modules if m.startswith('traced.export.')]\n"
+        "assert loaded == ['traced.export.base'], loaded\n"
+        "assert e.OTLPExporter.__module__ == 'traced.export.otlp'\n"
+    )
+    subprocess.run([sys.executable, "-c", program], check=True, timeout=60, cwd=REPO)
