@@ -107,10 +107,12 @@ class HttpSender:
         self._log = RateLimitedLog(logger)
 
     def send(self, body: bytes, timeout: Optional[float] = None) -> bool:
-        """POST ``body``, retrying until ``timeout`` seconds have passed; True on a 2xx
-        answer. Never raises."""
+        """POST ``body``, retrying until ``timeout`` seconds have passed (and never longer
+        than the sender's own ``timeout``: ``OTEL_EXPORTER_OTLP_TIMEOUT`` bounds each export
+        inside the processor's ``OTEL_BSP_EXPORT_TIMEOUT``); True on a 2xx answer. Never
+        raises."""
         try:
-            return self._send(body, self.timeout if timeout is None else timeout)
+            return self._send(body, self.timeout if timeout is None else min(timeout, self.timeout))
         except Exception as exc:  # a bug here must not reach the exporter's caller
             self._drop_connection()
             self._log.warning("error", "traced: export to %s failed: %r", self.url, exc)

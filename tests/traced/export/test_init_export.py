@@ -235,3 +235,16 @@ def test_importing_the_export_package_loads_no_exporter() -> None:
         "assert e.OTLPExporter.__module__ == 'traced.export.otlp'\n"
     )
     subprocess.run([sys.executable, "-c", program], check=True, timeout=60, cwd=REPO)
+
+
+def test_the_exporter_timeout_bounds_each_export_inside_the_processor_deadline(sink: Sink) -> None:
+    import time
+
+    sink.default = "hang"  # accepts, reads the request, never answers
+    tracer = traced.init("shop", exporter="otlp", endpoint=sink.url, timeout=0.3,
+                         export_timeout=30.0)
+    tracer.start_span("lost").finish()
+    started = time.monotonic()
+    assert tracer.flush(timeout=20.0) is False
+    assert time.monotonic() - started < 10.0  # 0.3 s of export, not the processor's 30 s
+    assert tracer.counters.failed == 1 and tracer.counters.exported == 0
