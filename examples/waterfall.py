@@ -12,12 +12,9 @@ import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import opentracing
 
 import traced
 from traced import propagate, span, trace
-from traced.export.console import ConsoleExporter
-from traced.export.processor import SimpleProcessor
 
 CLIENT = {"span.kind": "client"}
 
@@ -87,11 +84,10 @@ async def serve():
 
 
 def main():
-    exporter = ConsoleExporter()  # colours and width follow the terminal; NO_COLOR=1 for none
-    tracer = traced.Tracer("shop", recorder=SimpleProcessor(exporter))
-    opentracing.set_global_tracer(tracer)
+    # the console exporter: colours and width follow the terminal; NO_COLOR=1 for none
+    traced.init("shop", exporter="console")
     asyncio.run(serve())
-    exporter.shutdown()  # prints anything still waiting
+    traced.shutdown()  # prints anything still waiting (it would run at exit anyway)
 
 
 if __name__ == "__main__":

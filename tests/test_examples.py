@@ -22,6 +22,7 @@ EXPECTED = {
     "generators.py": ["consume", "read-lines", "read-line", "handle-line", "stream-events", "handle-event"],
     "greenlets.py": ["sync-files", "download"],
     "threads.py": ["make-thumbnails", "resize", "encode"],
+    "waterfall.py": ["GET /orders/1042", "db.connect", "template.render", "TimeoutError"],
 }
 
 
