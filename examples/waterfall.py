@@ -12,7 +12,6 @@ import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-
 import traced
 from traced import propagate, span, trace
 
