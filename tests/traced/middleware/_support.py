@@ -89,3 +89,47 @@ class _BrokenSpan(opentracing.Span):
     def finish(self, finish_time: Any = None) -> None:
         self._owner.finished += 1
         raise RuntimeError("finish is broken")
+
+
+class WsgirefServer:
+    """A WSGI app on the standard library's single-threaded server on 127.0.0.1: every
+    request is handled in the same thread, so a scope one request leaks is seen by the
+    next."""
+
+    def __init__(self, app: Any) -> None:
+        import threading
+        from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+        class Quiet(WSGIRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = make_server("127.0.0.1", 0, app, handler_class=Quiet)
+        self.server.timeout = 0.05
+        self.port = self.server.server_port
+        self.base = "http://127.0.0.1:%d" % self.port
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.thread.start()
+
+    def get(self, path: str, headers: Dict[str, str] | None = None) -> Tuple[int, Dict[str, str], bytes]:
+        """Status, headers and body; a dropped connection is status 0."""
+        import http.client
+
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request("GET", path, headers=headers or {})
+            response = conn.getresponse()
+            try:
+                body = response.read()
+            except (http.client.IncompleteRead, ConnectionError):
+                body = b""
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+        except (http.client.RemoteDisconnected, ConnectionError):
+            return 0, {}, b""
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
