@@ -133,3 +133,49 @@ class WsgirefServer:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(5)
+
+
+class Uvicorn:
+    """An ASGI app served by uvicorn on 127.0.0.1 (a free port) on the running loop, as an
+    async context manager; ``lifespan`` as uvicorn's option."""
+
+    def __init__(self, app: Any, lifespan: str = "off") -> None:
+        import uvicorn
+
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="critical", lifespan=lifespan, access_log=False)
+        self.server = uvicorn.Server(config)
+        self.port = 0
+
+    @property
+    def base(self) -> str:
+        return "http://127.0.0.1:%d" % self.port
+
+    async def __aenter__(self) -> "Uvicorn":
+        import asyncio
+
+        self._serving = asyncio.ensure_future(self.server.serve())
+        for _ in range(1000):
+            if self.server.started or self._serving.done():
+                break
+            await asyncio.sleep(0.01)
+        assert self.server.started
+        self.port = self.server.servers[0].sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        import asyncio
+
+        self.server.should_exit = True
+        await asyncio.wait_for(self._serving, 10)
+
+
+async def async_wait_for_servers(recorder: MemoryRecorder, count: int, timeout: float = 10.0) -> List[FinishedSpan]:
+    """:func:`wait_for_servers` without blocking the loop the server runs on."""
+    import asyncio
+
+    deadline = time.monotonic() + timeout
+    while len(server_spans(recorder.spans)) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError("only %d server spans" % len(server_spans(recorder.spans)))
+        await asyncio.sleep(0.005)
+    return server_spans(recorder.spans)
