@@ -9,6 +9,7 @@ The body is ``ok``.
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Dict, Iterator, List, NamedTuple
@@ -66,6 +67,12 @@ class HTTPTestServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.received: List[Received] = []
         self.port: int = self.server_address[1]
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client hanging up a keep-alive connection is not worth a traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     def url(self, path: str = "/") -> str:
         return "http://127.0.0.1:%d%s" % (self.port, path)
