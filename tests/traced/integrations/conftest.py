@@ -4,7 +4,9 @@ uninstrumented and every :func:`traced.patching.patch` undone."""
 
 from __future__ import annotations
 
+import itertools
 import sys
+from pathlib import Path
 from typing import Iterator, List
 
 import pytest
@@ -13,6 +15,10 @@ import opentracing
 from traced import patching
 from traced.integrations import INTEGRATIONS, uninstrument
 from traced.tracer import FinishedSpan, MemoryRecorder, Tracer
+
+from ..patching._modules import ModuleMaker
+
+_unique = itertools.count()
 
 
 @pytest.fixture
@@ -57,6 +63,20 @@ class SpanList:
 
     def named(self, name: str) -> List[FinishedSpan]:
         return [s for s in self._recorder.spans if s.operation_name == name]
+
+
+@pytest.fixture
+def modules(tmp_path: Path) -> Iterator[ModuleMaker]:
+    """Throwaway modules written to ``tmp_path`` on ``sys.path``, forgotten after the test."""
+    maker = ModuleMaker(tmp_path)
+    yield maker
+    maker.close()
+
+
+@pytest.fixture
+def module_name() -> str:
+    """A module name no other test uses."""
+    return f"throwaway_lib_{next(_unique)}_{id(object())}"
 
 
 @pytest.fixture(autouse=True)
