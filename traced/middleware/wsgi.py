@@ -79,9 +79,13 @@ class TracingMiddleware:
             return self.app(environ, start_response)
         activation = _activation(tracer, request)
 
-        def traced_start_response(status: str, headers: List[Tuple[str, str]], *exc_info: Any) -> Any:
+        def traced_start_response(
+            status: str, headers: List[Tuple[str, str]], exc_info: Any = None
+        ) -> Any:
             _on_start_response(request, environ, status)
-            return start_response(status, headers, *exc_info)
+            if exc_info is None:
+                return start_response(status, headers)
+            return start_response(status, headers, exc_info)
 
         environ[REQUEST_KEY] = request
         if activation is not None:

@@ -4,7 +4,7 @@ uvicorn on 127.0.0.1 and called with httpx and websockets, ``traceparent`` injec
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, Dict, List, Tuple
+from typing import Any, AsyncIterator, List, Tuple
 
 import pytest
 

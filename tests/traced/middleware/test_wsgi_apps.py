@@ -5,6 +5,7 @@ scopes left behind, other tracers and failing tracers."""
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 from typing import Any, Callable, Dict, Iterator, List
@@ -17,7 +18,7 @@ from opentracing.mocktracer import MockTracer
 from traced.middleware import set_route
 from traced.middleware.wsgi import TracingMiddleware, request_url
 
-from ._support import BrokenTracer, WsgirefServer, client_headers, recording_tracer, wait_for, wait_for_servers
+from ._support import BrokenTracer, WsgirefServer, client_headers, recording_tracer, wait_for_servers
 
 StartResponse = Callable[..., Any]
 
@@ -172,8 +173,8 @@ def test_another_tracer_gets_the_headers_as_a_dict(serve: Any) -> None:
 def test_the_global_tracer_is_read_on_each_request(serve: Any, install_tracer: Any) -> None:
     server = serve(TracingMiddleware(hello))
     assert server.get("/")[0] == 200  # the no-op tracer: nothing to record
-    tracer, recorder = install_tracer(recording_tracer()[0]), None
-    recorder = tracer.recorder
+    tracer, recorder = recording_tracer()
+    install_tracer(tracer)
     _, headers = client_headers(tracer)
     assert server.get("/", headers)[0] == 200
     [span] = wait_for_servers(recorder, 1)
@@ -232,3 +233,21 @@ def test_the_url_is_rebuilt_from_the_environ(environ: Dict[str, Any], url: str) 
     if "PATH_INFO" in environ:  # as a server passes it: UTF-8 bytes decoded as latin-1
         environ["PATH_INFO"] = environ["PATH_INFO"].encode("utf-8").decode("latin-1")
     assert request_url(environ) == url
+
+
+def test_start_response_with_exc_info_reaches_the_server(serve: Any) -> None:
+    tracer, recorder = recording_tracer()
+
+    def recovering(environ: Dict[str, Any], start_response: StartResponse) -> List[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        try:
+            raise OSError("disk gone")
+        except OSError:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain")], exc_info=sys.exc_info())
+        return [b"try later"]
+
+    server = serve(TracingMiddleware(recovering, tracer=tracer))
+    status, _, body = server.get("/")
+    assert (status, body) == (503, b"try later")
+    [span] = wait_for_servers(recorder, 1)
+    assert span.tags["http.status_code"] == 503 and span.tags["error"] is True

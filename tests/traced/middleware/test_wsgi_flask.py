@@ -15,7 +15,7 @@ from traced import Tracer  # noqa: E402
 from traced.middleware.wsgi import TracingMiddleware  # noqa: E402
 from traced.tracer import MemoryRecorder  # noqa: E402
 
-from ._support import children, client_headers, recording_tracer, wait_for, wait_for_servers  # noqa: E402
+from ._support import children, client_headers, recording_tracer, wait_for_servers  # noqa: E402
 
 
 def make_app(tracer: Tracer, seen: List[Any]) -> Any:
