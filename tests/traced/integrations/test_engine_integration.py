@@ -261,3 +261,38 @@ def test_the_tracer_is_the_one_given_else_the_global_one(modules: ModuleMaker, m
     mine = MockTracer()
     integration.instrument(mine)
     assert integration.tracer is mine
+
+
+def test_wrapped_attributes_keep_their_signature_name_and_original(modules: ModuleMaker, module_name: str) -> None:
+    import inspect
+
+    modules.write(module_name, LIBRARY)
+    lib = modules.load(module_name)
+    before = {name: inspect.signature(obj) for name, obj in
+              (("send", lib.Client.send), ("bound", lib.Client().send), ("default", lib.Client.default))}
+    original_connect = lib.connect
+    integration_for(module_name, []).instrument()
+    assert inspect.signature(lib.Client.send) == before["send"]
+    assert inspect.signature(lib.Client().send) == before["bound"]
+    assert inspect.signature(lib.Client.default) == before["default"]
+    assert lib.connect.__name__ == "connect" and lib.connect.__wrapped__ is original_connect
+    assert lib.connect.__module__ == module_name
+
+
+def test_a_hook_that_raises_is_logged_once_and_never_fails_the_import(
+    modules: ModuleMaker, module_name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    def broken(module: Any) -> None:
+        raise RuntimeError("hook bug")
+
+    modules.write(module_name, LIBRARY)
+    with caplog.at_level(logging.DEBUG, logger="traced"):
+        _hooks.when_imported(module_name, broken)
+        _hooks.when_imported(module_name, broken)
+        lib = modules.load(module_name)
+    assert lib.connect("h") == "h"
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1 and "hook bug" in str(warnings[0].exc_info[1])
+    assert len([r for r in caplog.records if r.levelno == logging.DEBUG and "hook bug" in r.getMessage()]) == 1
