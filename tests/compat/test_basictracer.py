@@ -1,7 +1,10 @@
 """basictracer 3.2.0 (the OpenTracing reference tracer) on this package.
 
-The in-process tests drive ``BasicTracer`` with an ``InMemoryRecorder`` through our scope
-managers, references, propagation formats and error handling.
+The ``scenario_*`` functions drive ``BasicTracer`` with an ``InMemoryRecorder`` through our
+scope managers, references, propagation formats and error handling. They run in a pytest
+subprocess on the library's own site/ (``test_scenarios_on_protobuf_3``): basictracer's
+``wire_pb2.py`` was generated for protobuf 3 and needs protobuf 3.20.3, while this
+virtualenv has the protobuf that opentelemetry-proto (for the OTLP tests) requires.
 
 ``test_own_suite`` runs basictracer's whole test suite from its sdist (tests/test_api.py,
 test_propagation.py, test_span.py: 37 tests) in a subprocess. test_api.py mixes our
@@ -47,7 +50,7 @@ def _tracer(basictracer, scope_manager=None):
     return tracer
 
 
-def test_is_an_opentracing_tracer(basictracer) -> None:
+def scenario_is_an_opentracing_tracer(basictracer) -> None:
     tracer = _tracer(basictracer)
     assert isinstance(tracer, opentracing.Tracer)
     # its default scope manager is ours
@@ -60,7 +63,7 @@ def test_is_an_opentracing_tracer(basictracer) -> None:
 @pytest.mark.parametrize(
     "manager", [ThreadLocalScopeManager, ContextVarsScopeManager], ids=lambda m: m.__name__
 )
-def test_nested_active_spans(basictracer, manager) -> None:
+def scenario_nested_active_spans(basictracer, manager) -> None:
     tracer = _tracer(basictracer, manager())
     with tracer.start_active_span("root", tags={"level": 0}) as root:
         assert tracer.active_span is root.span
@@ -80,7 +83,7 @@ def test_nested_active_spans(basictracer, manager) -> None:
     assert {s.context.trace_id for s in spans.values()} == {spans["root"].context.trace_id}
 
 
-def test_scope_closes_without_finishing(basictracer) -> None:
+def scenario_scope_closes_without_finishing(basictracer) -> None:
     tracer = _tracer(basictracer)
     scope = tracer.start_active_span("kept", finish_on_close=False)
     scope.close()
@@ -90,7 +93,7 @@ def test_scope_closes_without_finishing(basictracer) -> None:
     assert [s.operation_name for s in tracer.recorder.get_spans()] == ["kept"]
 
 
-def test_threads_keep_their_own_active_span(basictracer) -> None:
+def scenario_threads_keep_their_own_active_span(basictracer) -> None:
     tracer = _tracer(basictracer)
     seen = {}
 
@@ -114,7 +117,7 @@ def test_threads_keep_their_own_active_span(basictracer) -> None:
 @pytest.mark.parametrize(
     "manager", [AsyncioScopeManager, ContextVarsScopeManager], ids=lambda m: m.__name__
 )
-def test_asyncio_tasks(basictracer, manager) -> None:
+def scenario_asyncio_tasks(basictracer, manager) -> None:
     tracer = _tracer(basictracer, manager())
 
     async def handle(i: int, parent) -> None:
@@ -138,7 +141,7 @@ def test_asyncio_tasks(basictracer, manager) -> None:
         assert spans["task%d" % i].parent_id == spans["request"].context.span_id
 
 
-def test_references_and_ignore_active_span(basictracer) -> None:
+def scenario_references_and_ignore_active_span(basictracer) -> None:
     tracer = _tracer(basictracer)
     cause = tracer.start_span("cause")
     with tracer.start_active_span("active"):
@@ -155,7 +158,7 @@ def test_references_and_ignore_active_span(basictracer) -> None:
     "fmt,carrier",
     [(Format.TEXT_MAP, dict), (Format.HTTP_HEADERS, dict), (Format.BINARY, bytearray)],
 )
-def test_propagation_round_trip(basictracer, fmt, carrier) -> None:
+def scenario_propagation_round_trip(basictracer, fmt, carrier) -> None:
     tracer = _tracer(basictracer)
     span = tracer.start_span("client")
     span.set_baggage_item("user", "ada")
@@ -172,7 +175,7 @@ def test_propagation_round_trip(basictracer, fmt, carrier) -> None:
     assert server.get_baggage_item("user") == "ada"
 
 
-def test_propagation_errors_are_ours(basictracer) -> None:
+def scenario_propagation_errors_are_ours(basictracer) -> None:
     tracer = _tracer(basictracer)
     span = tracer.start_span("x")
     with pytest.raises(opentracing.UnsupportedFormatException):
@@ -181,7 +184,7 @@ def test_propagation_errors_are_ours(basictracer) -> None:
         tracer.extract(Format.TEXT_MAP, {"ot-tracer-traceid": "1", "ot-tracer-spanid": "2"})
 
 
-def test_error_in_scope_is_recorded(basictracer) -> None:
+def scenario_error_in_scope_is_recorded(basictracer) -> None:
     tracer = _tracer(basictracer)
     with pytest.raises(ValueError):
         with tracer.start_active_span("failing"):
@@ -199,13 +202,35 @@ def test_error_in_scope_is_recorded(basictracer) -> None:
     assert tracer.active_span is None
 
 
-def test_global_tracer(basictracer, reset_global_tracer) -> None:
+def scenario_global_tracer(basictracer, reset_global_tracer) -> None:
     tracer = _tracer(basictracer)
     opentracing.set_global_tracer(tracer)
     assert opentracing.is_global_tracer_registered()
     with opentracing.global_tracer().start_active_span("global"):
         pass
     assert [s.operation_name for s in tracer.recorder.get_spans()] == ["global"]
+
+
+SCENARIOS = [
+    "scenario_is_an_opentracing_tracer",
+    "scenario_nested_active_spans[ThreadLocalScopeManager]",
+    "scenario_nested_active_spans[ContextVarsScopeManager]",
+    "scenario_scope_closes_without_finishing",
+    "scenario_threads_keep_their_own_active_span",
+    "scenario_asyncio_tasks[AsyncioScopeManager]",
+    "scenario_asyncio_tasks[ContextVarsScopeManager]",
+    "scenario_references_and_ignore_active_span",
+    "scenario_propagation_round_trip[text_map-dict]",
+    "scenario_propagation_round_trip[http_headers-dict]",
+    "scenario_propagation_round_trip[binary-bytearray]",
+    "scenario_propagation_errors_are_ours",
+    "scenario_error_in_scope_is_recorded",
+    "scenario_global_tracer",
+]
+
+
+def test_scenarios_on_protobuf_3(basictracer_lib: InstalledLibrary, tmp_path: Path) -> None:
+    basictracer_lib.run_scenarios(__file__, SCENARIOS, tmp_path)
 
 
 def test_own_suite(basictracer_lib: InstalledLibrary, tmp_path: Path) -> None:
