@@ -17,6 +17,7 @@ from opentracing import Format, Span, tags
 
 from .._core import finish_span, record_exit
 from .._report import report_tracer_error
+from ..tracer import Tracer
 
 __all__ = [
     "REQUEST_KEY",
@@ -124,8 +125,6 @@ def start_request(
     lowercase header names. A context that cannot be extracted (none, malformed) starts a
     new trace. Returns None when the tracer cannot start a span at all (reported).
     """
-    from ..tracer import Tracer
-
     parent: Optional[opentracing.SpanContext] = None
     try:
         parent = tracer.extract(
