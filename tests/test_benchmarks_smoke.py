@@ -181,3 +181,14 @@ def test_bench_encode_zipkin_quick_runs_every_line():
         assert row.search(table), f"{label!r} missing or without a figure:\n{table}"
     assert "OpenTelemetry JsonV2Encoder 1.45.1" in table and "skipped: --no-compare" in table
     assert re.search(r"^target: encode_zipkin >= 140,000 spans/s\s+(ok|MISSED)", table, re.MULTILINE), table
+
+
+def test_bench_integrations_http_quick_runs_every_line():
+    for name in ("requests", "httpx", "urllib3", "opentelemetry.instrumentation.requests"):
+        pytest.importorskip(name)
+    proc = _run(str(BENCHMARKS / "bench_integrations_http.py"), "--quick")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for label in ("-- requests", "-- httpx", "-- urllib3", "ours, every layer",
+                  "OTel contrib 0.66b1", "targets:"):
+        assert label in proc.stdout, proc.stdout
+    assert "n/a" not in proc.stdout, proc.stdout
