@@ -3,7 +3,9 @@
 Starting a span: find the parent (``child_of``, else the first reference, else the active
 span unless ``ignore_active_span``); take the trace id, baggage and sampling decision from
 a local parent, ask the sampler at the root of a trace or under a remote parent; give the
-span a new random id; a sampled span records, an unsampled one only carries its ids.
+span a new random id; a sampled span records, an unsampled one only carries its ids. A
+caller's sampling decision that came without ids (a ``DecisionContext``) starts a new
+trace that follows that decision.
 Finishing a sampled span hands its frozen snapshot to the recorder.
 """
 
@@ -33,7 +35,7 @@ from .._report import report_tracer_error
 from ..counters import Counters
 from ._ids import random_bits as _random_bits
 from .binary import extract_binary, inject_binary
-from .context import SpanContext
+from .context import DecisionContext, SpanContext
 from .recorder import MemoryRecorder, Recorder
 from .sampling import ALWAYS_OFF, ALWAYS_ON, DEFAULT_SAMPLER, ParentBased, Sampler, decide
 from .span import FinishedSpan, NonRecordingSpan, RecordingSpan, SpanLimits, SpanReference
@@ -45,6 +47,8 @@ _CHILD_OF = ReferenceType.CHILD_OF
 _new_span = object.__new__
 _time = time.time
 _NO_BAGGAGE: Dict[str, str] = {}
+#: the tag that keeps a Jaeger debug id on the root span it forced (jaeger-client's name)
+_DEBUG_ID = "jaeger-debug-id"
 
 # Every live tracer, so that a forked child can correct the pid in their process tags.
 _tracers: "weakref.WeakSet[Tracer]" = weakref.WeakSet()
@@ -109,8 +113,8 @@ class Tracer(opentracing.Tracer):
         self._limits = SpanLimits() if limits is None else limits
         #: Spans started and sampled, and what the export pipeline did with them.
         self.counters = Counters() if counters is None else counters
-        self._count_sampled = self.counters.count_sampled.__next__
-        self._count_unsampled = self.counters.count_unsampled.__next__
+        self._sampled_count = self.counters.count_sampled
+        self._unsampled_count = self.counters.count_unsampled
         manager = self._scope_manager
         # read on every span without a given parent: the manager's fastest way, chosen here
         self._active_scope: Callable[[], Optional[Scope]] = (
@@ -200,21 +204,28 @@ class Tracer(opentracing.Tracer):
             context = parent._child(_random_bits(64) or 1, sampled)
         else:  # a root span; a context of another tracer cannot be a parent
             trace_id = _random_bits(128) or 1
-            fixed = self._root_decision
-            sampled = decide(self._sampler, trace_id, None, name) if fixed is None else fixed
-            # root_context(trace_id, new span id, sampled), written out
-            context = _new_span(SpanContext)
-            context.trace_id = trace_id
-            context.span_id = _random_bits(64) or 1
-            context.parent_id = None
-            context.sampled = sampled
-            context.debug = False
-            context.trace_state = ()
-            context.trace_id_bits = 128
-            context.remote = False
-            context._baggage = _NO_BAGGAGE
+            if parent is not None and parent.__class__ is DecisionContext:
+                # a caller's decision without ids: a new trace that follows it
+                sampled = parent.sampled and decide(self._sampler, trace_id, parent, name)
+                context = _decided_root(parent, trace_id, sampled)
+                if sampled and parent.debug_id is not None:
+                    tags = {**(tags or {}), _DEBUG_ID: parent.debug_id}
+            else:
+                fixed = self._root_decision
+                sampled = decide(self._sampler, trace_id, None, name) if fixed is None else fixed
+                # root_context(trace_id, new span id, sampled), written out
+                context = _new_span(SpanContext)
+                context.trace_id = trace_id
+                context.span_id = _random_bits(64) or 1
+                context.parent_id = None
+                context.sampled = sampled
+                context.debug = False
+                context.trace_state = ()
+                context.trace_id_bits = 128
+                context.remote = False
+                context._baggage = _NO_BAGGAGE
         if sampled:
-            self._count_sampled()
+            next(self._sampled_count)
             # RecordingSpan(self, context, name, start_time, tags, span_references), written
             # out: one call less for every sampled span
             recording = _new_span(RecordingSpan)
@@ -229,7 +240,7 @@ class Tracer(opentracing.Tracer):
             if tags:
                 recording._start_tags(tags)
             return recording
-        self._count_unsampled()
+        next(self._unsampled_count)
         span = _new_span(NonRecordingSpan)  # NonRecordingSpan(self, context), written out
         span._tracer = self
         span._context = context
@@ -314,25 +325,46 @@ def _fixed_root_decision(sampler: Sampler) -> Optional[bool]:
     return None
 
 
+def _decided_root(decision: DecisionContext, trace_id: int, sampled: bool) -> SpanContext:
+    """The context of the root span started under a caller's decision without ids: a new
+    trace keeping the decision's debug flag and baggage."""
+    return SpanContext(
+        trace_id,
+        _random_bits(64) or 1,
+        sampled,
+        decision.baggage,
+        debug=decision.debug,
+    )
+
+
 def _references(
     references: List[Reference],
 ) -> Tuple[Optional[Tuple[SpanReference, ...]], Optional[SpanContext]]:
     """The typed references to contexts of this tracer, and the parent among them: the
-    first ``child_of``, else the first reference (a trace continues through either kind).
-    None for the references when none of them counts (None contexts, other tracers'), so
+    first ``child_of``, else the first reference (a trace continues through either kind),
+    else the first caller's decision without ids (which no reference can name). None for
+    the references when none of them counts (None contexts, other tracers', decisions), so
     that a parent found afterwards (the active span) is recorded as the span's parent."""
     kept: List[SpanReference] = []
     parent: Optional[SpanContext] = None
     first: Optional[SpanContext] = None
+    decision: Optional[SpanContext] = None
     for reference in references:
         context = reference.referenced_context
         if isinstance(context, opentracing.Span):
             context = context.context
         if not isinstance(context, SpanContext):
             continue  # None (as extract may give) or a context of another tracer
+        if context.__class__ is DecisionContext:
+            # no ids to refer to: the parent only when nothing else is
+            if decision is None:
+                decision = context
+            continue
         kept.append(SpanReference(reference.type, context.trace_id, context.span_id))
         if first is None:
             first = context
         if parent is None and reference.type == _CHILD_OF:
             parent = context
-    return (tuple(kept) or None), parent if parent is not None else first
+    if parent is None:
+        parent = first if first is not None else decision
+    return (tuple(kept) or None), parent
