@@ -27,6 +27,14 @@ default, as OpenTelemetry's), and the tracer uses it for ``Format.TEXT_MAP`` and
   whose headers are present and well-formed wins; one whose headers are malformed is
   passed over. The context comes back with ``remote=True``, carrying the winning codec's
   own baggage with the W3C ``baggage`` items merged on top.
+* **A decision without ids.** ``b3: 0``/``1``/``d``, ``X-B3-Sampled`` or ``X-B3-Flags: 1``
+  with no id headers, and a lone ``jaeger-debug-id`` carry the caller's sampling decision
+  but no ids: extract gives a :class:`~traced.tracer.context.DecisionContext` (ids 0),
+  used only when no codec finds a context with ids (the first codec's decision wins among
+  decisions). The tracer starts a new trace under it that follows the decision. Injected,
+  it writes the decision alone (``b3: 0``, ``x-b3-sampled: 0``, ``jaeger-debug-id``) in
+  the formats that can express it, plus ``baggage``; ``traceparent`` and ``ot-tracer-*``
+  cannot, and write nothing.
 * **None or an exception.** An empty carrier, or one without any configured codec's span
   context headers, gives None. Headers that are present but malformed (a bad id, version
   ``ff``, uppercase hex in ``traceparent``, ...) give None as well, so the tracer starts a

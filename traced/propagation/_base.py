@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Dict, MutableMapping, Optional, Tuple
 
-from ..tracer.context import SpanContext
+from ..tracer.context import DecisionContext, SpanContext
 from ._carrier import Carrier
 
 __all__ = ["Codec"]
@@ -32,13 +32,20 @@ class Codec:
     carries_trace: ClassVar[bool] = True
 
     def inject(self, context: SpanContext, carrier: MutableMapping[str, str]) -> None:
-        """Write ``context`` into ``carrier``; never writes a value that is illegal in an
-        HTTP header (baggage is percent-encoded)."""
+        """Write ``context`` (one with ids) into ``carrier``; never writes a value that is
+        illegal in an HTTP header (baggage is percent-encoded)."""
         raise NotImplementedError
+
+    def inject_decision(self, context: DecisionContext, carrier: MutableMapping[str, str]) -> None:
+        """Write a sampling decision that has no ids (what the composite calls instead of
+        :meth:`inject` for a :class:`~traced.tracer.context.DecisionContext`). The default
+        writes nothing: most formats cannot say "sampled" without ids."""
 
     def extract(self, carrier: Carrier) -> Optional[SpanContext]:
         """The context in ``carrier`` (``remote=True``), or None when this format's
-        headers are absent or not well-formed. Never raises."""
+        headers are absent or not well-formed; a format that can carry a sampling
+        decision without ids gives a :class:`~traced.tracer.context.DecisionContext` for
+        one. Never raises."""
         return None
 
     def extract_baggage(self, carrier: Carrier) -> Dict[str, str]:

@@ -8,7 +8,7 @@ from typing import Dict, Iterable, MutableMapping, Optional, Tuple
 
 from opentracing import InvalidCarrierException, SpanContextCorruptedException
 
-from ..tracer.context import SpanContext
+from ..tracer.context import DecisionContext, SpanContext
 from ._base import Codec
 from ._carrier import Carrier
 
@@ -24,6 +24,13 @@ class Propagator:
     baggage-only codecs (W3C ``baggage``) is merged into that context, on top of the
     baggage the winning codec carried itself (``uberctx-*``, ``ot-baggage-*``).
 
+    A sampling decision without ids (``b3: 0``, a lone ``jaeger-debug-id``: a
+    :class:`~traced.tracer.context.DecisionContext`) counts only when no codec finds a
+    context with ids: ids keep the trace whole, and they carry a decision too. Among
+    decisions, the first codec's wins. Injected, such a decision is written by the codecs
+    that can express it without ids (``b3``, ``b3multi``, ``jaeger`` with a debug id) and
+    by the baggage-only codecs; the others write nothing.
+
     No codec finding a context gives None, so the tracer starts a new trace; with
     ``strict=True``, when at least one codec's span context headers were present and all
     present ones were malformed, :meth:`extract` raises
@@ -32,7 +39,15 @@ class Propagator:
     list of pairs raises ``opentracing.InvalidCarrierException``. Nothing else is raised.
     """
 
-    __slots__ = ("codecs", "fields", "strict", "_injectors", "_trace", "_baggage")
+    __slots__ = (
+        "codecs",
+        "fields",
+        "strict",
+        "_injectors",
+        "_decision_injectors",
+        "_trace",
+        "_baggage",
+    )
 
     def __init__(self, codecs: Iterable[Codec], *, strict: bool = False) -> None:
         self.codecs: Tuple[Codec, ...] = tuple(codecs)
@@ -42,6 +57,10 @@ class Propagator:
         )
         self.strict = strict
         self._injectors = tuple(codec.inject for codec in self.codecs)
+        self._decision_injectors = tuple(
+            codec.inject_decision if codec.carries_trace else codec.inject
+            for codec in self.codecs
+        )
         self._trace = tuple(codec for codec in self.codecs if codec.carries_trace)
         self._baggage = tuple(codec for codec in self.codecs if not codec.carries_trace)
 
@@ -54,6 +73,10 @@ class Propagator:
             raise InvalidCarrierException(
                 "carrier must be a mutable mapping, not %s" % type(carrier).__name__
             )
+        if context.__class__ is DecisionContext:
+            for inject_decision in self._decision_injectors:
+                inject_decision(context, carrier)  # type: ignore[arg-type]
+            return
         for inject in self._injectors:
             inject(context, carrier)
 
@@ -66,11 +89,17 @@ class Propagator:
         headers = Carrier.of(carrier)
         if not len(headers):
             return None
+        decision: Optional[SpanContext] = None
         for codec in self._trace:
             context = codec.extract(headers)
             if context is not None:
-                break
+                if context.__class__ is not DecisionContext:
+                    break
+                if decision is None:
+                    decision = context
         else:
+            context = decision
+        if context is None:
             if self.strict:
                 malformed = [codec.name for codec in self._trace if codec.present(headers)]
                 if malformed:
@@ -87,7 +116,7 @@ class Propagator:
                 # (keys in header names arrive lowercased)
                 lowered = {key.lower() for key in extra}
                 own = {k: v for k, v in context.baggage.items() if k not in lowered}
-                context = _with_baggage(context, {**own, **extra})
+                context = context._replace(baggage={**own, **extra})
         return context
 
     def __repr__(self) -> str:
@@ -97,15 +126,3 @@ class Propagator:
         )
 
 
-def _with_baggage(context: SpanContext, baggage: Dict[str, str]) -> SpanContext:
-    return SpanContext(
-        context.trace_id,
-        context.span_id,
-        context.sampled,
-        baggage,
-        parent_id=context.parent_id,
-        debug=context.debug,
-        trace_state=context.trace_state,
-        trace_id_bits=context.trace_id_bits,
-        remote=context.remote,
-    )

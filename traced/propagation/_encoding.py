@@ -39,6 +39,7 @@ __all__ = [
     "encode_baggage",
     "encode_baggage_headers",
     "format_trace_id",
+    "header_value",
     "hex_id",
     "limit_baggage",
     "percent_decode",
@@ -104,7 +105,9 @@ _VALUE_SAFE = "".join(
 _KEY_SAFE = "!#$&'*+-.^_`|~"
 
 
-def _header_value(text: str) -> str:
+def header_value(text: str) -> str:
+    """``text`` made safe for a header value: ``%``, control and non-ASCII characters and
+    spaces at the ends percent-encoded, everything else raw."""
     encoded = quote(text, safe=_VALUE_SAFE, errors="replace")
     if encoded[:1] == " " or encoded[-1:] == " ":
         body = encoded.strip(" ")
@@ -118,7 +121,7 @@ def encode_baggage_headers(baggage: Dict[str, str]) -> List[Tuple[str, str]]:
     """``baggage`` encoded for one header per item (key lowercased and made a token,
     value made header-safe), cut to the limits."""
     return limit_baggage(
-        (quote(k, safe=_KEY_SAFE, errors="replace").lower(), _header_value(v))
+        (quote(k, safe=_KEY_SAFE, errors="replace").lower(), header_value(v))
         for k, v in baggage.items()
     )
 

@@ -6,19 +6,22 @@ zeros; the sampling state, when there, is ``1`` (sampled), ``0`` (not) or ``d`` 
 which implies sampled), and its absence (a deferred decision) reads as not sampled; the
 parent span id, when there, is 16 hex digits. Anything else makes the header invalid. A
 16-digit trace id is remembered as 64-bit and sent on at that width. A header holding only
-a sampling state (``b3: 0``) carries no span context: extract gives None (``SpanContext``
-cannot hold a decision without ids), and it does not count as a malformed context.
+a sampling state (``b3: 0``, ``b3: 1``, ``b3: d``) is the caller's decision without ids:
+extract gives a :class:`~traced.tracer.context.DecisionContext` (not sampled, sampled,
+debug), under which the tracer starts a new trace that follows it (``b3: 0``: not
+sampled, whatever the sampler says).
 
 Written: ``{trace id}-{span id}-{1|0|d}``, the trace id at its original width; the parent
 id is not written (B3 makes it optional, and Zipkin's own tracers leave it out of the
-single header). B3 carries no baggage.
+single header). A decision without ids is written as the sampling state alone (``b3: 0``,
+``1`` or ``d``). B3 carries no baggage.
 """
 
 from __future__ import annotations
 
 from typing import MutableMapping, Optional
 
-from ..tracer.context import SpanContext
+from ..tracer.context import DecisionContext, SpanContext
 from . import _b3
 from ._base import Codec
 from ._carrier import Carrier
@@ -43,11 +46,18 @@ class B3SingleCodec(Codec):
             "d" if context.debug else "1" if context.sampled else "0",
         )
 
+    def inject_decision(self, context: DecisionContext, carrier: MutableMapping[str, str]) -> None:
+        carrier["b3"] = "d" if context.debug else "1" if context.sampled else "0"
+
     def extract(self, carrier: Carrier) -> Optional[SpanContext]:
         value = carrier.get("b3")
         if value is None:
             return None
-        parts = value.strip(" \t").split("-")
+        value = value.strip(" \t")
+        if value in _STATES:
+            sampled, debug = _STATES[value]
+            return DecisionContext(sampled, debug=debug)
+        parts = value.split("-")
         if not 2 <= len(parts) <= 4:
             return None
         trace_id, span_id = _b3.trace_id(parts[0]), _b3.span_id(parts[1])

@@ -8,12 +8,16 @@ only knows 64-bit ids gets back what it sent. ``X-B3-Sampled`` ``1`` or ``true``
 sampled, ``0`` or ``false`` not; absent (a deferred decision) or any other value reads as
 not sampled, as OpenTelemetry reads it (``SpanContext`` has no "deferred" state).
 ``X-B3-Flags: 1`` is debug, which implies sampled. A malformed ``X-B3-ParentSpanId`` is
-ignored (the parent id is informational). Sampling-only headers (``X-B3-Sampled`` with no
-ids) carry no span context: extract gives None.
+ignored (the parent id is informational). ``X-B3-Sampled`` (``1``/``true``, ``0``/``false``)
+or ``X-B3-Flags: 1`` with neither id header is the caller's decision without ids: extract
+gives a :class:`~traced.tracer.context.DecisionContext`, under which the tracer starts a
+new trace that follows it (``X-B3-Sampled: 0``: not sampled, whatever the sampler says);
+any other value there gives None.
 
 Written: ``x-b3-traceid`` (16 or 32 digits, as above), ``x-b3-spanid``,
 ``x-b3-parentspanid`` when the parent is known, and either ``x-b3-flags: 1`` for a debug
-context (B3 says not to send ``X-B3-Sampled`` then) or ``x-b3-sampled: 1``/``0``. Names are
+context (B3 says not to send ``X-B3-Sampled`` then) or ``x-b3-sampled: 1``/``0``; for a
+decision without ids, only that flag or sampled header. Names are
 written in lowercase (HTTP/2's form; names are case-insensitive). B3 carries no baggage.
 """
 
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 from typing import MutableMapping, Optional
 
-from ..tracer.context import SpanContext
+from ..tracer.context import DecisionContext, SpanContext
 from . import _b3
 from ._base import Codec
 from ._carrier import Carrier
@@ -49,16 +53,24 @@ class B3MultiCodec(Codec):
         else:
             carrier["x-b3-sampled"] = "1" if context.sampled else "0"
 
+    def inject_decision(self, context: DecisionContext, carrier: MutableMapping[str, str]) -> None:
+        if context.debug:
+            carrier["x-b3-flags"] = "1"
+        else:
+            carrier["x-b3-sampled"] = "1" if context.sampled else "0"
+
     def extract(self, carrier: Carrier) -> Optional[SpanContext]:
         trace_text = carrier.get("x-b3-traceid")
         span_text = carrier.get("x-b3-spanid")
+        debug = (carrier.get("x-b3-flags") or "").strip() == "1"
         if trace_text is None or span_text is None:
+            if trace_text is None and span_text is None:
+                return _decision(debug, carrier.get("x-b3-sampled"))
             return None
         trace_text, span_text = trace_text.strip(), span_text.strip()
         trace_id, span_id = _b3.trace_id(trace_text), _b3.span_id(span_text)
         if trace_id is None or span_id is None:
             return None
-        debug = (carrier.get("x-b3-flags") or "").strip() == "1"
         sampled = debug or _SAMPLED.get((carrier.get("x-b3-sampled") or "").strip().lower(), False)
         parent_text = carrier.get("x-b3-parentspanid")
         return SpanContext(
@@ -70,3 +82,13 @@ class B3MultiCodec(Codec):
             trace_id_bits=64 if len(trace_text) == 16 else 128,
             remote=True,
         )
+
+
+def _decision(debug: bool, sampled_text: Optional[str]) -> Optional[DecisionContext]:
+    """The decision that ``X-B3-Flags``/``X-B3-Sampled`` carry without ids, if any."""
+    if debug:
+        return DecisionContext(True, debug=True)
+    if sampled_text is None:
+        return None
+    sampled = _SAMPLED.get(sampled_text.strip().lower())
+    return None if sampled is None else DecisionContext(sampled)

@@ -10,8 +10,13 @@ usually ``0``) 1 to 16 hex digits; the flags 1 or 2 hex digits, bit ``1`` sample
 digits is remembered as 64-bit and sent on as 16 digits. Anything else is invalid.
 
 ``jaeger-debug-id`` (any non-empty value) beside a valid ``uber-trace-id`` makes the
-context debug and sampled. Alone, it carries no ids: extract gives None (``SpanContext``
-cannot hold it; the tracer starts a new trace).
+context debug and sampled. Without ``uber-trace-id`` it asks for a new, debug trace, as
+in jaeger-client: extract gives a :class:`~traced.tracer.context.DecisionContext` (debug,
+sampled) holding the value, percent-decoded as jaeger-client's ``HTTP_HEADERS`` codec
+does, and the ``uberctx-*`` baggage; the tracer starts a new trace, sampled and debug,
+whose root span has the tag ``jaeger-debug-id`` with that value (jaeger-client's
+behaviour). Beside an ``uber-trace-id`` that is present but malformed it counts for
+nothing (the context is malformed).
 
 Baggage: each ``uberctx-{key}`` header is one item, key and value percent-decoded (keys
 come back in lowercase: header names are case-insensitive, and are written in
@@ -23,7 +28,9 @@ CR, LF and other control characters, non-ASCII text, spaces at the ends: see
 still reads plain values as sent; within the baggage limits.
 
 Written: ``uber-trace-id`` with the trace id at its original width (16 or 32 digits), the
-span id as 16 digits, parent ``0`` and flags ``0``, ``1`` (sampled) or ``3`` (debug).
+span id as 16 digits, parent ``0`` and flags ``0``, ``1`` (sampled) or ``3`` (debug). A
+decision without ids is written as ``jaeger-debug-id`` (header-safe) and the baggage when
+it holds a debug id, else not at all: Jaeger has no header for a decision without ids.
 """
 
 from __future__ import annotations
@@ -31,10 +38,17 @@ from __future__ import annotations
 import re
 from typing import Dict, MutableMapping, Optional
 
-from ..tracer.context import SpanContext
+from ..tracer.context import DecisionContext, SpanContext
 from ._base import Codec
 from ._carrier import Carrier
-from ._encoding import decode_baggage, encode_baggage_headers, format_trace_id, hex_id
+from ._encoding import (
+    decode_baggage,
+    encode_baggage_headers,
+    format_trace_id,
+    header_value,
+    hex_id,
+    percent_decode,
+)
 
 __all__ = ["JaegerCodec"]
 
@@ -61,9 +75,21 @@ class JaegerCodec(Codec):
             for key, value in encode_baggage_headers(context.baggage):
                 carrier[PREFIX + key] = value
 
+    def inject_decision(self, context: DecisionContext, carrier: MutableMapping[str, str]) -> None:
+        if context.debug_id:
+            carrier["jaeger-debug-id"] = header_value(context.debug_id)
+            if context.baggage:
+                for key, value in encode_baggage_headers(context.baggage):
+                    carrier[PREFIX + key] = value
+
     def extract(self, carrier: Carrier) -> Optional[SpanContext]:
         value = carrier.get("uber-trace-id")
         if value is None:
+            debug_id = carrier.get("jaeger-debug-id")
+            if debug_id:
+                return DecisionContext(
+                    True, _baggage(carrier), debug=True, debug_id=percent_decode(debug_id)
+                )
             return None
         if "%" in value:
             value = _ENCODED_COLON.sub(":", value)

@@ -7,7 +7,7 @@ from typing import Dict, Mapping, Optional, Tuple
 
 import opentracing
 
-__all__ = ["SpanContext", "TRACE_ID_MASK", "SPAN_ID_MASK"]
+__all__ = ["DecisionContext", "SpanContext", "TRACE_ID_MASK", "SPAN_ID_MASK"]
 
 #: Trace ids are unsigned 128-bit integers, span ids unsigned 64-bit ones; 0 is invalid.
 TRACE_ID_MASK = (1 << 128) - 1
@@ -29,6 +29,13 @@ class SpanContext(opentracing.SpanContext):
     ``remote`` is true for a context extracted from a carrier.
 
     Baggage is copied on write: :meth:`with_baggage_item` returns a new context.
+
+    A caller may send a sampling decision without any ids (B3 ``b3: 0``, ``b3: 1``,
+    ``b3: d`` or ``X-B3-Sampled``/``X-B3-Flags`` alone; Jaeger's ``jaeger-debug-id``
+    alone). Extraction gives it as a :class:`DecisionContext`, the subclass whose
+    ``trace_id`` and ``span_id`` are 0 (its :attr:`decision_only` is true): a span
+    started under it begins a new trace that follows the decision (see
+    :class:`DecisionContext`). Every other context has real ids.
     """
 
     __slots__ = (
@@ -80,6 +87,9 @@ class SpanContext(opentracing.SpanContext):
         child.remote = False
         child._baggage = self._baggage
         return child
+
+    #: True only for a :class:`DecisionContext`: a sampling decision without ids.
+    decision_only = False
 
     @property
     def baggage(self) -> Dict[str, str]:
@@ -142,3 +152,64 @@ class SpanContext(opentracing.SpanContext):
 
     __hash__ = None  # type: ignore[assignment]
 
+
+
+class DecisionContext(SpanContext):
+    """A caller's sampling decision that came without ids: what extraction gives for
+    ``b3: 0`` alone and the other decision-only headers (see :class:`SpanContext`).
+
+    ``trace_id``, ``span_id`` and ``parent_id`` are 0, 0 and None; ``sampled`` is the
+    decision (``debug`` implies it); ``debug_id`` is the value of Jaeger's
+    ``jaeger-debug-id`` header, when that is what carried the decision; baggage is what
+    came with it. It is always ``remote``. A span started under it is the root of a new
+    trace (new ids, no parent, no reference), keeps the debug flag and the baggage, and is
+    sampled as the decision says: a deny (``sampled`` false) is final, the sampler is not
+    asked; a debug decision is always sampled; an accept is put to the sampler as a remote
+    sampled parent is (the default sampler follows it). A ``debug_id`` becomes the root
+    span's ``jaeger-debug-id`` tag, as jaeger-client does. Injected, it writes only the
+    decision, in the formats that can express one without ids.
+    """
+
+    __slots__ = ("debug_id",)
+
+    decision_only = True
+
+    def __init__(
+        self,
+        sampled: bool,
+        baggage: Optional[Mapping[str, str]] = None,
+        *,
+        debug: bool = False,
+        debug_id: Optional[str] = None,
+    ) -> None:
+        super().__init__(0, 0, sampled or debug, baggage, debug=debug, remote=True)
+        self.debug_id = debug_id
+
+    def _replace(self, **changes: object) -> "SpanContext":
+        baggage = changes.pop("baggage", self._baggage)
+        if changes:  # a change of ids makes it a context of its own kind
+            return super()._replace(baggage=baggage, **changes)
+        return DecisionContext(
+            self.sampled,
+            baggage,  # type: ignore[arg-type]
+            debug=self.debug,
+            debug_id=self.debug_id,
+        )
+
+    def __repr__(self) -> str:
+        return "DecisionContext(sampled=%s%s%s%s)" % (
+            self.sampled,
+            ", debug=True" if self.debug else "",
+            ", debug_id=%r" % self.debug_id if self.debug_id is not None else "",
+            ", baggage=%r" % self._baggage if self._baggage else "",
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DecisionContext):
+            return NotImplemented
+        return (
+            self.sampled == other.sampled
+            and self.debug == other.debug
+            and self.debug_id == other.debug_id
+            and self._baggage == other._baggage
+        )

@@ -6,7 +6,7 @@ import pytest
 from opentracing import SpanContextCorruptedException
 
 from traced.propagation import composite
-from traced.tracer.context import SpanContext
+from traced.tracer.context import DecisionContext, SpanContext
 
 T128 = "4bf92f3577b34da6a3ce929d0e0e4736"
 T64 = "a3ce929d0e0e4736"
@@ -46,9 +46,13 @@ def test_single_malformed(value: str) -> None:
         composite("b3", strict=True).extract({"b3": value})
 
 
-@pytest.mark.parametrize("state", ["0", "1", "d"])
-def test_single_sampling_only_is_no_context_and_not_malformed(state: str) -> None:
-    assert composite("b3", strict=True).extract({"b3": state}) is None
+@pytest.mark.parametrize("state,sampled,debug", [("0", False, False), ("1", True, False), ("d", True, True)])
+def test_single_sampling_only_is_a_decision_not_malformed(
+    state: str, sampled: bool, debug: bool
+) -> None:
+    assert composite("b3", strict=True).extract({"b3": state}) == DecisionContext(
+        sampled, debug=debug
+    )
 
 
 def test_single_inject() -> None:
@@ -112,8 +116,10 @@ def test_multi_malformed(trace, span) -> None:  # type: ignore[no-untyped-def]
         composite("b3multi", strict=True).extract(carrier)
 
 
-def test_multi_sampling_only_is_not_a_context() -> None:
-    assert composite("b3multi", strict=True).extract({"x-b3-sampled": "0"}) is None
+def test_multi_sampling_only_is_a_decision() -> None:
+    assert composite("b3multi", strict=True).extract({"x-b3-sampled": "0"}) == DecisionContext(
+        False
+    )
 
 
 def test_a_64_bit_trace_id_with_high_bits_is_sent_at_128() -> None:

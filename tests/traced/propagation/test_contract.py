@@ -14,7 +14,7 @@ import pytest
 
 from opentracing import InvalidCarrierException, SpanContextCorruptedException
 from traced.propagation import Carrier, codec_by_name
-from traced.tracer.context import SpanContext
+from traced.tracer.context import DecisionContext, SpanContext
 
 from ._helpers import (
     ALL_CODECS,
@@ -149,8 +149,8 @@ def test_garbage_in_each_header(name: str) -> None:
             bad = dict(carrier, **{field: junk})
             received = lenient.extract(bad)
             if field in codec.trace_fields and not codec.present(Carrier.of(bad)):
-                assert (name, junk) == ("b3", "0")  # a sampling-only b3: no context, valid
-                assert received is None and strict.extract(bad) is None
+                assert (name, junk) == ("b3", "0")  # a sampling-only b3: a decision, valid
+                assert received == DecisionContext(False, {"k": "v"}) == strict.extract(bad)
             elif field in codec.trace_fields and received is None:
                 # the whole context is malformed: only strict raises, and only this
                 with pytest.raises(SpanContextCorruptedException):

@@ -6,7 +6,7 @@ import pytest
 from opentracing import SpanContextCorruptedException
 
 from traced.propagation import composite
-from traced.tracer.context import SpanContext
+from traced.tracer.context import DecisionContext, SpanContext
 
 J = composite("jaeger")
 
@@ -46,7 +46,9 @@ def test_flags() -> None:
 def test_debug_id_forces_debug() -> None:
     ctx = J.extract({"uber-trace-id": "abc:def:0:0", "jaeger-debug-id": "my-request"})
     assert ctx.sampled and ctx.debug
-    assert composite("jaeger", strict=True).extract({"jaeger-debug-id": "x"}) is None
+    assert composite("jaeger", strict=True).extract({"jaeger-debug-id": "x"}) == DecisionContext(
+        True, debug=True, debug_id="x"
+    )
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,8 @@
 values of any length, case and unicode, real header names among them, repeated names),
 raises nothing but the documented ``SpanContextCorruptedException`` (strict, and only when
 a span context header is present and every present one is malformed), and whatever it
-extracts injects back into headers that are legal HTTP."""
+extracts (a context with ids, or a caller's decision without any) injects back into
+headers that are legal HTTP and extracts again."""
 
 from __future__ import annotations
 
@@ -67,14 +68,18 @@ def check(carrier: object) -> None:
     else:
         assert strict == context
     if context is not None:
-        assert context.remote and context.trace_id and context.span_id
+        # ids, or none at all for a caller's decision alone
+        assert context.remote and bool(context.trace_id and context.span_id) != (
+            context.decision_only
+        )
         out: dict = {}
         LENIENT.inject(context, out)
         assert_legal_headers(out)
         again = LENIENT.extract(out)
-        assert again is not None and (again.trace_id, again.span_id) == (
+        assert again is not None and (again.trace_id, again.span_id, again.sampled) == (
             context.trace_id,
             context.span_id,
+            context.sampled,
         )
 
 
