@@ -19,9 +19,12 @@ setup(
     install_requires=[],
     extras_require={
         "gevent": ["gevent>=21"],
+        # traced.patch / traced.instrument: monkeypatching other people's code
+        "instrument": ["wrapt>=1.14"],
         "tornado": ["tornado>=4.5"],
         "tests": [
             "pytest>=7",
+            "wrapt>=1.14",
             "pytest-asyncio>=0.23",
             "gevent>=21",
             "tornado>=5.1",
@@ -47,6 +50,24 @@ setup(
             # the Zipkin v2 encoding is validated against ../shared/specs/zipkin2-api.yaml
             "jsonschema>=4",
             "pyyaml>=6",
+            # the libraries traced.integrations instruments, and the frameworks the
+            # middleware is tested under (real servers on 127.0.0.1)
+            "requests>=2.20",
+            "urllib3>=1.26",
+            "httpx>=0.27",
+            "aiohttp>=3.8",
+            "flask>=3.0",
+            "werkzeug>=3.0",
+            "starlette>=0.37",
+            "fastapi>=0.110",
+            "uvicorn>=0.29",
+            "websockets>=13",
+            # OpenTelemetry's contrib instrumentation of the same libraries, measured beside
+            # ours by benchmarks/bench_integrations_*.py (the releases matching 1.45.1)
+            *[
+                "opentelemetry-instrumentation-%s==0.66b1; python_version >= '3.10'" % name
+                for name in ("requests", "httpx", "urllib3")
+            ],
         ],
         "docs": ["sphinx>=7"],
     },

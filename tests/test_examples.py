@@ -22,6 +22,8 @@ EXPECTED = {
     "generators.py": ["consume", "read-lines", "read-line", "handle-line", "stream-events", "handle-event"],
     "greenlets.py": ["sync-files", "download"],
     "threads.py": ["make-thumbnails", "resize", "encode"],
+    "flask_app.py": ["GET /checkout/<int:order_id>", "GET /orders/<int:order_id>", "render-line", "HTTP GET"],
+    "starlette_app.py": ["GET /checkout/{order_id:int}", "WebSocket /ws/{room}", "lifespan: shutdown reached the app"],
     "waterfall.py": ["GET /orders/1042", "db.connect", "template.render", "TimeoutError"],
 }
 

@@ -6,6 +6,10 @@ and ``async with`` blocks; ``start_child_span`` and ``active_span`` for manual w
 reports to ``opentracing.global_tracer()`` unless a tracer is given, and costs next to
 nothing while that is the no-op tracer.
 
+``patch()``/``unpatch()`` trace other people's functions in place, and ``instrument()``
+turns on the integrations for the libraries a service calls (HTTP clients, databases,
+caches, threads, logging); both need ``wrapt``.
+
 ``init()`` installs the recording :class:`~traced.tracer.Tracer` (real ids, sampling, W3C/B3/Jaeger/OT
 propagation), configured by its arguments and the ``OTEL_*`` environment; ``shutdown()``
 flushes and removes it.
@@ -20,6 +24,8 @@ from .spans import active_span, span, start_child_span
 if TYPE_CHECKING:
     from ._setup import init, shutdown
     from .config import ConfigError
+    from .integrations import instrument, instrumented, uninstrument
+    from .patching import is_patched, patch, patch_all, unpatch
     from .tracer import Tracer
 
 # The recording tracer is imported when first named, not with ``import traced``: code that
@@ -29,6 +35,14 @@ _LAZY = {
     "Tracer": ".tracer",
     "init": "._setup",
     "shutdown": "._setup",
+    # monkeypatching (needs wrapt: pip install 'opentracing[instrument]')
+    "instrument": ".integrations",
+    "instrumented": ".integrations",
+    "uninstrument": ".integrations",
+    "is_patched": ".patching",
+    "patch": ".patching",
+    "patch_all": ".patching",
+    "unpatch": ".patching",
 }
 
 
@@ -47,11 +61,18 @@ __all__ = [
     "Tracer",
     "active_span",
     "init",
+    "instrument",
+    "instrumented",
+    "is_patched",
+    "patch",
+    "patch_all",
     "propagate",
     "shutdown",
     "span",
     "start_child_span",
     "trace",
+    "uninstrument",
+    "unpatch",
 ]
 
 
