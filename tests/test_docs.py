@@ -134,3 +134,17 @@ def test_tracer_guide_examples_run(tmp_path):
     guide = DOCS / "tracer_guide.rst"
     assert len(python_blocks(guide.read_text(encoding="utf-8"))) >= 6, "examples not found"
     run_guide_as_tests(guide, tmp_path)
+
+
+def test_readme_is_valid_restructuredtext():
+    """README.rst renders without a docutils warning (a malformed table, say)."""
+    import docutils.core
+    from docutils.utils import SystemMessage
+
+    text = (Path(__file__).resolve().parent.parent / "README.rst").read_text(encoding="utf-8")
+    try:
+        docutils.core.publish_string(
+            text, writer_name="null", settings_overrides={"report_level": 2, "halt_level": 2}
+        )
+    except SystemMessage as exc:  # pragma: no cover - the failure message is the point
+        raise AssertionError(str(exc)) from None
