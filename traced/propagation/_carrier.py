@@ -36,7 +36,8 @@ class Carrier:
     name spelt in two cases) are joined with ``","``, as HTTP combines repeated headers:
     a repeated ``traceparent`` or ``b3`` is then malformed, as the formats require, and a
     repeated ``tracestate`` or ``baggage`` is one longer list. A WSGI ``HTTP_X_B3_TRACEID``
-    key is read as ``x-b3-traceid`` unless that name is also there spelt as a header.
+    key is read as ``x-b3-traceid`` unless that name is also there spelt as a header; of a
+    WSGI environ (a dict with ``wsgi.version``) only the ``HTTP_*`` keys are read.
     Names and values that are not text are ignored (bytes are decoded as latin-1).
     """
 
@@ -53,6 +54,16 @@ class Carrier:
         """
         if isinstance(carrier, Carrier):
             return carrier
+        if carrier.__class__ is dict and "wsgi.version" in carrier:  # type: ignore[operator]
+            # a WSGI environ (PEP 3333: str keys, headers as HTTP_*, repeats already
+            # joined by the server): its CGI variables are not headers
+            return cls(
+                {
+                    k[5:].replace("_", "-").lower(): v
+                    for k, v in carrier.items()  # type: ignore[attr-defined]
+                    if k.__class__ is str and k[:5] == "HTTP_" and v.__class__ is str
+                }
+            )
         items = getattr(carrier, "items", None)
         if items is not None:
             try:
@@ -92,22 +103,32 @@ def _index(pairs: Iterable[object]) -> Dict[str, str]:
     headers: Dict[str, str] = {}
     from_wsgi: Dict[str, str] = {}
     for pair in pairs:
-        if not isinstance(pair, tuple) or len(pair) != 2:
+        # every pair of a mapping's items(), written for the common case of str names
+        # and values: a WSGI environ has dozens of keys, read on every request
+        if pair.__class__ is not tuple:
+            if not isinstance(pair, tuple):
+                continue
+        if len(pair) != 2:  # type: ignore[arg-type]
             continue
-        name = pair[0]
-        if isinstance(name, (bytes, bytearray)):
-            name = name.decode("latin-1")
-        value = _text(pair[1])
-        if not isinstance(name, str) or value is None:
-            continue
-        if name.startswith("HTTP_"):
-            target = from_wsgi
+        name, value = pair  # type: ignore[misc]
+        if name.__class__ is not str:
+            if not isinstance(name, (bytes, bytearray)):
+                if not isinstance(name, str):
+                    continue
+            else:
+                name = name.decode("latin-1")
+        if value.__class__ is not str:
+            value = _text(value)
+            if value is None:
+                continue
+        if name[:5] == "HTTP_":
             name = name[5:].replace("_", "-").lower()
+            previous = from_wsgi.get(name)
+            from_wsgi[name] = value if previous is None else previous + "," + value
         else:
-            target = headers
             name = name.lower()
-        previous = target.get(name)
-        target[name] = value if previous is None else previous + "," + value
+            previous = headers.get(name)
+            headers[name] = value if previous is None else previous + "," + value
     for name, value in from_wsgi.items():
         headers.setdefault(name, value)
     return headers

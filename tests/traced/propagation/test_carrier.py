@@ -56,3 +56,20 @@ def test_not_a_carrier() -> None:
             Carrier.of(bad)
     c = Carrier.of({})
     assert Carrier.of(c) is c
+
+
+def test_a_wsgi_environ_is_read_by_its_http_keys_only():
+    environ = {
+        "wsgi.version": (1, 0),
+        "REQUEST_METHOD": "GET",
+        "TRACEPARENT": "a CGI variable, not a header",
+        "HTTP_TRACEPARENT": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        "HTTP_X_B3_TRACEID": "463ac35c9f6413ad",
+        "HTTP_UBERCTX_USER_ID": "42",
+        "HTTP_BROKEN": b"not a native string",
+    }
+    carrier = Carrier.of(environ)
+    assert carrier.get("traceparent") == environ["HTTP_TRACEPARENT"]
+    assert carrier.get("x-b3-traceid") == "463ac35c9f6413ad"
+    assert carrier.prefixed("uberctx-") == [("user-id", "42")]
+    assert "request-method" not in carrier and "broken" not in carrier and len(carrier) == 3
