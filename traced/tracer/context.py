@@ -167,7 +167,8 @@ class DecisionContext(SpanContext):
     asked; a debug decision is always sampled; an accept is put to the sampler as a remote
     sampled parent is (the default sampler follows it). A ``debug_id`` becomes the root
     span's ``jaeger-debug-id`` tag, as jaeger-client does. Injected, it writes only the
-    decision, in the formats that can express one without ids.
+    decision, in the formats that can express one without ids (``BINARY`` cannot: it
+    writes nothing, and extract gives None).
     """
 
     __slots__ = ("debug_id",)
@@ -186,15 +187,14 @@ class DecisionContext(SpanContext):
         self.debug_id = debug_id
 
     def _replace(self, **changes: object) -> "SpanContext":
-        baggage = changes.pop("baggage", self._baggage)
-        if changes:  # a change of ids makes it a context of its own kind
-            return super()._replace(baggage=baggage, **changes)
-        return DecisionContext(
-            self.sampled,
-            baggage,  # type: ignore[arg-type]
-            debug=self.debug,
-            debug_id=self.debug_id,
-        )
+        fields = {
+            "sampled": self.sampled,
+            "baggage": self._baggage,
+            "debug": self.debug,
+            "debug_id": self.debug_id,
+        }
+        fields.update(changes)  # a decision has no ids to change: those raise TypeError
+        return DecisionContext(**fields)  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
         return "DecisionContext(sampled=%s%s%s%s)" % (

@@ -251,7 +251,7 @@ class Tracer(opentracing.Tracer):
     def inject(self, span_context: opentracing.SpanContext, format: str, carrier: Any) -> None:
         """Write ``span_context`` into ``carrier``: every configured codec for ``TEXT_MAP``
         and ``HTTP_HEADERS`` (a mutable mapping), this tracer's encoding for ``BINARY`` (a
-        ``bytearray``).
+        ``bytearray``; a decision without ids writes nothing there).
 
         :raises UnsupportedFormatException: any other format.
         :raises InvalidCarrierException: a carrier of the wrong type.
@@ -272,7 +272,8 @@ class Tracer(opentracing.Tracer):
                 )
             self.propagator.inject(span_context, carrier)
         elif format == Format.BINARY:
-            inject_binary(span_context, carrier)
+            if not span_context.decision_only:  # it has no ids: nothing, extract gives None
+                inject_binary(span_context, carrier)
         else:
             raise UnsupportedFormatException(format)
 

@@ -46,7 +46,9 @@ def test_single_malformed(value: str) -> None:
         composite("b3", strict=True).extract({"b3": value})
 
 
-@pytest.mark.parametrize("state,sampled,debug", [("0", False, False), ("1", True, False), ("d", True, True)])
+@pytest.mark.parametrize(
+    "state,sampled,debug", [("0", False, False), ("1", True, False), ("d", True, True)]
+)
 def test_single_sampling_only_is_a_decision_not_malformed(
     state: str, sampled: bool, debug: bool
 ) -> None:

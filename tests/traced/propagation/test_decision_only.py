@@ -20,7 +20,8 @@ from traced.tracer.span import FinishedSpan
 from traced.tracer.tracer import Tracer
 
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-DENY, ACCEPT, DEBUG = DecisionContext(False), DecisionContext(True), DecisionContext(True, debug=True)
+DENY, ACCEPT = DecisionContext(False), DecisionContext(True)
+DEBUG = DecisionContext(True, debug=True)
 
 
 # -- extract, one codec at a time ---------------------------------------------------------
@@ -164,6 +165,13 @@ def test_tracer_inject_of_what_it_extracted() -> None:
     assert carrier == {"x-b3-sampled": "0", "b3": "0"}
 
 
+def test_binary_cannot_carry_a_decision() -> None:
+    tracer = Tracer(recorder=MemoryRecorder())
+    carrier = bytearray()
+    tracer.inject(DEBUG, Format.BINARY, carrier)
+    assert tracer.extract(Format.BINARY, carrier) is None
+
+
 # -- starting spans under a decision -------------------------------------------------------
 
 
@@ -303,7 +311,9 @@ def test_same_root_span_as_jaeger_client(jaeger_client_lib: Any) -> None:
     (theirs,) = reporter.get_spans()
     their_tags = {t.key: t.vStr for t in theirs.tags if t.vStr is not None}
 
-    ours_tracer = Tracer(recorder=MemoryRecorder(), sampler=ALWAYS_OFF, propagator=composite("jaeger"))
+    ours_tracer = Tracer(
+        recorder=MemoryRecorder(), sampler=ALWAYS_OFF, propagator=composite("jaeger")
+    )
     ours_tracer.start_span(
         "op", child_of=ours_tracer.extract(Format.HTTP_HEADERS, headers)
     ).finish()
