@@ -192,3 +192,11 @@ def test_bench_integrations_http_quick_runs_every_line():
                   "OTel contrib 0.66b1", "targets:"):
         assert label in proc.stdout, proc.stdout
     assert "n/a" not in proc.stdout, proc.stdout
+
+
+def test_bench_integrations_db_quick_prints_every_line():
+    proc = _run(str(BENCHMARKS / "bench_integrations_db.py"), "--quick")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for label in ("sqlite3 in-memory SELECT, uninstrumented", "sqlite3 in-memory SELECT, ours",
+                  "redis GET on 127.0.0.1, ours"):
+        assert label in proc.stdout, proc.stdout
