@@ -155,7 +155,7 @@ def _otel(name: str, make: Callable[[], Callable[[int], float]]) -> Tuple[Callab
     return setup, teardown
 
 
-def _start_redis() -> Tuple[Optional[subprocess.Popen], int, str]:
+def _start_redis() -> Tuple[Optional["subprocess.Popen[bytes]"], int, str]:
     """A redis-server on a free port of 127.0.0.1 (None and why when there is none)."""
     executable = shutil.which("redis-server")
     if executable is None:
