@@ -62,11 +62,14 @@ setup(
             "fastapi>=0.110",
             "uvicorn>=0.29",
             "websockets>=13",
+            "psycopg[binary]>=3.1,<4",
+            "psycopg2-binary>=2.8,<3",
+            "redis>=4.2,<9",
             # OpenTelemetry's contrib instrumentation of the same libraries, measured beside
             # ours by benchmarks/bench_integrations_*.py (the releases matching 1.45.1)
             *[
                 "opentelemetry-instrumentation-%s==0.66b1; python_version >= '3.10'" % name
-                for name in ("requests", "httpx", "urllib3")
+                for name in ("requests", "httpx", "urllib3", "sqlite3", "redis")
             ],
         ],
         "docs": ["sphinx>=7"],
