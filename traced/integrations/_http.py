@@ -38,6 +38,7 @@ from .._report import report_tracer_error
 from .._suppress import is_suppressed
 
 __all__ = [
+    "DEFAULT_PORTS",
     "Describe",
     "Request",
     "Target",
@@ -52,7 +53,8 @@ __all__ = [
     "start",
 ]
 
-_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+#: The port a URL of each scheme means when it names none.
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
 class Request:
@@ -98,7 +100,7 @@ def split_url(url: str) -> Tuple[str, str, Optional[int]]:
         authority = authority[at + 1 :]
     host, port = _split_authority(authority)
     if port is None:
-        port = _DEFAULT_PORTS.get(scheme)
+        port = DEFAULT_PORTS.get(scheme)
     return "%s://%s%s" % (scheme, authority, path), host, port
 
 
@@ -119,7 +121,7 @@ def join_url(scheme: str, host: str, port: Optional[int], target: str) -> str:
         return split_url(target)[0]
     cut = min((i for i in (target.find("?"), target.find("#")) if i >= 0), default=len(target))
     netloc = "[%s]" % host if ":" in host and not host.startswith("[") else host
-    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+    if port is not None and port != DEFAULT_PORTS.get(scheme):
         netloc = "%s:%d" % (netloc, port)
     return "%s://%s%s" % (scheme, netloc, target[:cut])
 
