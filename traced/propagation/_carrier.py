@@ -54,13 +54,13 @@ class Carrier:
         """
         if isinstance(carrier, Carrier):
             return carrier
-        if carrier.__class__ is dict and "wsgi.version" in carrier:  # type: ignore[operator]
+        if carrier.__class__ is dict and "wsgi.version" in carrier:
             # a WSGI environ (PEP 3333: str keys, headers as HTTP_*, repeats already
             # joined by the server): its CGI variables are not headers
             return cls(
                 {
                     k[5:].replace("_", "-").lower(): v
-                    for k, v in carrier.items()  # type: ignore[attr-defined]
+                    for k, v in carrier.items()
                     if k.__class__ is str and k[:5] == "HTTP_" and v.__class__ is str
                 }
             )
@@ -108,9 +108,9 @@ def _index(pairs: Iterable[object]) -> Dict[str, str]:
         if pair.__class__ is not tuple:
             if not isinstance(pair, tuple):
                 continue
-        if len(pair) != 2:  # type: ignore[arg-type]
+        if len(pair) != 2:
             continue
-        name, value = pair  # type: ignore[misc]
+        name, value = pair
         if name.__class__ is not str:
             if not isinstance(name, (bytes, bytearray)):
                 if not isinstance(name, str):

@@ -75,7 +75,7 @@ class Propagator:
             )
         if context.__class__ is DecisionContext:
             for inject_decision in self._decision_injectors:
-                inject_decision(context, carrier)  # type: ignore[arg-type]
+                inject_decision(context, carrier)
             return
         for inject in self._injectors:
             inject(context, carrier)
