@@ -20,14 +20,17 @@ import socket
 import ssl
 import time
 from datetime import timezone
-from typing import Dict, Mapping, Optional, Tuple, Union
+from typing import Dict, Mapping, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit
 
+from .._report import report_tracer_error
 from ..counters import Counters
+from ..tracer.span import FinishedSpan
 from ._native import Signal
 from ._ratelog import RateLimitedLog
+from .base import Exporter
 
-__all__ = ["HttpSender", "RETRYABLE_STATUSES"]
+__all__ = ["HttpExporter", "HttpSender", "RETRYABLE_STATUSES"]
 
 logger = logging.getLogger("traced.export")
 
@@ -226,3 +229,60 @@ class HttpSender:
             conn.close()
         except Exception:
             pass
+
+
+class HttpExporter(Exporter):
+    """An exporter that POSTs each batch, encoded by :meth:`encode`, through an
+    :class:`HttpSender`: the OTLP and Zipkin exporters.
+
+    ``endpoint`` is the full URL; ``headers`` are added to each request (authentication,
+    for instance); ``compression`` is ``"none"`` or ``"gzip"``; ``timeout`` bounds each
+    export, retries included; retries are counted in ``counters``.
+    """
+
+    #: The ``Content-Type`` of the encoded batches.
+    content_type = "application/octet-stream"
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        headers: Optional[Mapping[str, str]] = None,
+        compression: str = "none",
+        timeout: float = 10.0,
+        counters: Optional[Counters] = None,
+    ) -> None:
+        self.endpoint = endpoint
+        self._sender = HttpSender(
+            endpoint,
+            content_type=self.content_type,
+            headers=headers,
+            compression=compression,
+            timeout=timeout,
+            counters=counters,
+        )
+        self._closed = False
+
+    def encode(self, spans: Sequence[FinishedSpan]) -> Optional[bytes]:
+        """The request body for ``spans``; None when none of them could be encoded."""
+        raise NotImplementedError
+
+    def export(self, spans: Sequence[FinishedSpan], timeout: float) -> bool:
+        """POST ``spans`` as one request; True when the server accepted it."""
+        if self._closed:
+            return False
+        if not spans:
+            return True
+        try:
+            body = self.encode(spans)
+        except Exception as exc:
+            report_tracer_error("%s.export" % type(self).__name__, exc)
+            return False
+        if body is None:
+            return False
+        return self._sender.send(body, timeout)
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Close the connection; later exports return False."""
+        self._closed = True
+        self._sender.close()

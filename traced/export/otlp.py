@@ -50,9 +50,8 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from .._report import report_tracer_error
 from ..counters import Counters
 from ..tracer.span import FinishedSpan
-from ._http import HttpSender
+from ._http import HttpExporter
 from ._protobuf import double, int64, utf8, varint
-from .base import Exporter
 
 __all__ = ["DEFAULT_ENDPOINT", "OTLPExporter", "encode_otlp"]
 
@@ -474,17 +473,16 @@ def encode_otlp(spans: Sequence[FinishedSpan]) -> bytes:
     return _Encoder().encode(spans)
 
 
-class OTLPExporter(Exporter):
+class OTLPExporter(HttpExporter):
     """Sends batches of spans to an OpenTelemetry collector over OTLP/HTTP in protobuf
-    (``Content-Type: application/x-protobuf``).
-
-    ``endpoint`` is the full URL of the traces path; ``headers`` are added to each request
-    (authentication, for instance); ``compression`` is ``"none"`` or ``"gzip"``;
-    ``timeout`` is the deadline of an export given none; retries are counted in
-    ``counters``. The bytes :meth:`size_hint` computes for a span are kept (a bounded
+    (``Content-Type: application/x-protobuf``); the arguments are
+    :class:`~traced.export._http.HttpExporter`'s, with ``endpoint`` the full URL of the
+    traces path. The bytes :meth:`size_hint` computes for a span are kept (a bounded
     number) and sent as they are by the :meth:`export` that follows, so a span is encoded
     once.
     """
+
+    content_type = "application/x-protobuf"
 
     def __init__(
         self,
@@ -495,34 +493,20 @@ class OTLPExporter(Exporter):
         timeout: float = 10.0,
         counters: Optional[Counters] = None,
     ) -> None:
-        self.endpoint = endpoint
-        self._sender = HttpSender(
-            endpoint,
-            content_type="application/x-protobuf",
-            headers=headers,
-            compression=compression,
-            timeout=timeout,
+        super().__init__(
+            endpoint, headers=headers, compression=compression, timeout=timeout,
             counters=counters,
         )
         self._encoder = _Encoder()
         self._encoded: Dict[int, Tuple[FinishedSpan, bytes]] = {}
-        self._closed = False
 
-    def export(self, spans: Sequence[FinishedSpan], timeout: float) -> bool:
-        """POST ``spans`` as one request; True when the collector accepted it."""
-        if self._closed:
-            return False
-        if not spans:
-            return True
+    def encode(self, spans: Sequence[FinishedSpan]) -> Optional[bytes]:
+        """One ``ExportTraceServiceRequest``, reusing the bytes :meth:`size_hint` made."""
         try:
-            body = self._encoder.encode(spans, self._encoded)
-        except Exception as exc:
-            report_tracer_error("OTLPExporter.export", exc)
-            return False
+            return self._encoder.encode(spans, self._encoded)
         finally:
             if len(self._encoded) > _SIZED_SPANS:
                 self._encoded.clear()
-        return self._sender.send(body, timeout)
 
     def size_hint(self, span: FinishedSpan) -> int:
         """The exact number of bytes ``span`` adds to a request (its ``Span`` message with
@@ -537,7 +521,3 @@ class OTLPExporter(Exporter):
         encoded[id(span)] = (span, field)
         return len(field)
 
-    def shutdown(self, timeout: float = 5.0) -> None:
-        """Close the connection; later exports return False."""
-        self._closed = True
-        self._sender.close()

@@ -16,9 +16,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from .._report import report_tracer_error
 from ..counters import Counters
 from ..tracer.span import FinishedSpan, LogRecord
-from ._http import HttpSender
+from ._http import HttpExporter
 from ._json import FAST_TEXT as _FAST_TEXT, compact_json, dumps_ascii, json_key, quote, text
-from .base import Exporter
 
 __all__ = ["DEFAULT_ENDPOINT", "ZipkinExporter", "encode_zipkin"]
 
@@ -357,7 +356,7 @@ def encode_zipkin(spans: Sequence[FinishedSpan]) -> bytes:
     return _encode(spans)[0]
 
 
-class ZipkinExporter(Exporter):
+class ZipkinExporter(HttpExporter):
     """Sends batches of spans to a Zipkin v2 endpoint as JSON (``application/json``).
 
     :param endpoint: the full URL of the span endpoint (``/api/v2/spans``).
@@ -366,6 +365,8 @@ class ZipkinExporter(Exporter):
     :param timeout: the deadline of an export given none, in seconds.
     :param counters: where retries are counted.
     """
+
+    content_type = "application/json"
 
     def __init__(
         self,
@@ -376,33 +377,17 @@ class ZipkinExporter(Exporter):
         timeout: float = 10.0,
         counters: Optional[Counters] = None,
     ) -> None:
-        self.endpoint = endpoint
-        self._sender = HttpSender(
-            endpoint,
-            content_type="application/json",
-            headers=headers,
-            compression=compression,
-            timeout=timeout,
+        super().__init__(
+            endpoint, headers=headers, compression=compression, timeout=timeout,
             counters=counters,
         )
-        self._closed = False
         self._size_process: Optional[Mapping[str, Any]] = None
         self._size_base = 0
 
-    def export(self, spans: Sequence[FinishedSpan], timeout: float) -> bool:
-        """POST ``spans`` as one JSON array; True when Zipkin accepted them."""
-        if self._closed:
-            return False
-        if not spans:
-            return True
-        try:
-            body, count = _encode(spans)
-        except Exception as exc:
-            report_tracer_error("ZipkinExporter.export", exc)
-            return False
-        if not count:
-            return False
-        return self._sender.send(body, timeout)
+    def encode(self, spans: Sequence[FinishedSpan]) -> Optional[bytes]:
+        """One JSON array of Zipkin spans; None when no span could be encoded."""
+        body, count = _encode(spans)
+        return body if count else None
 
     def size_hint(self, span: FinishedSpan) -> int:
         """The bytes ``span`` adds to a batch, estimated from the lengths of its strings
@@ -430,10 +415,6 @@ class ZipkinExporter(Exporter):
         except Exception:  # a span no tracer makes (odd mappings): a typical size
             return 512
 
-    def shutdown(self, timeout: float = 5.0) -> None:
-        """Close the connection; later exports return False."""
-        self._closed = True
-        self._sender.close()
 
 
 def _text_size(value: Any) -> int:
