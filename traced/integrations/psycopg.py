@@ -100,12 +100,13 @@ _integration = Integration(
     patches=[
         ("psycopg.cursor:Cursor.execute", _cursor_call(True)),
         ("psycopg.cursor:Cursor.executemany", _cursor_call(False)),
-        ("psycopg._server_cursor:ServerCursor.execute", _cursor_call(True)),
+        # by their public names: their module was renamed (server_cursor, later _server_cursor)
+        ("psycopg:ServerCursor.execute", _cursor_call(True)),
         ("psycopg.connection:Connection.commit", _transaction_end("COMMIT", False)),
         ("psycopg.connection:Connection.rollback", _transaction_end("ROLLBACK", False)),
         ("psycopg.cursor_async:AsyncCursor.execute", _async_cursor_call(True)),
         ("psycopg.cursor_async:AsyncCursor.executemany", _async_cursor_call(False)),
-        ("psycopg._server_cursor_async:AsyncServerCursor.execute", _async_cursor_call(True)),
+        ("psycopg:AsyncServerCursor.execute", _async_cursor_call(True)),
         ("psycopg.connection_async:AsyncConnection.commit", _transaction_end("COMMIT", True)),
         ("psycopg.connection_async:AsyncConnection.rollback",
          _transaction_end("ROLLBACK", True)),
