@@ -99,7 +99,11 @@ class TracedCursor(wrapt.ObjectProxy[Any]):
         return self.__wrapped__.__exit__(*exc_info)
 
     def __iter__(self) -> Any:
-        return iter(self.__wrapped__)
+        iterator = iter(self.__wrapped__)
+        return self if iterator is self.__wrapped__ else iterator
+
+    def __next__(self) -> Any:
+        return next(self.__wrapped__)
 
 
 class TracedConnection(wrapt.ObjectProxy[Any]):

@@ -177,6 +177,15 @@ def test_instrument_connection_proxy(tracer, spans):
     assert len(spans) == len(names)
 
 
+def test_instrument_connection_cursor_is_its_own_iterator(tracer, spans):
+    conn = dbapi.instrument_connection(sqlite3.connect(":memory:"))
+    cur = conn.cursor().execute("SELECT 1 UNION ALL SELECT 2")
+    assert iter(cur) is cur  # as a sqlite3 cursor is
+    assert next(cur) == (1,) and next(cur) == (2,)
+    with pytest.raises(StopIteration):
+        next(cur)
+
+
 def test_instrument_connection_keeps_working_when_the_tracer_breaks(install_broken_tracer, spans):
     conn = dbapi.instrument_connection(sqlite3.connect(":memory:"))
     assert conn.execute("SELECT 3").fetchone() == (3,)
