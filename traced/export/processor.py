@@ -168,7 +168,10 @@ class BatchProcessor(Recorder):
 
     def flush(self, timeout: float = 5.0) -> bool:
         """Export every span recorded so far; True when all were exported within
-        ``timeout`` seconds (False on a timeout or a failed export)."""
+        ``timeout`` seconds (False on a timeout or a failed export). After :meth:`close`
+        the worker is gone: True at once when nothing is left queued."""
+        if self._closed:
+            return not self._queue
         return self._handoff(_Marker(stop=False), time.monotonic() + timeout)
 
     def close(self, timeout: float = 5.0) -> bool:

@@ -199,3 +199,15 @@ def test_memory_stays_bounded_against_a_dead_collector(dead_url: str) -> None:
 def test_flush_with_nothing_recorded_is_immediate() -> None:
     p = BatchProcessor(Flaky())
     assert p.flush(0.1) and p.close(0.1) and p.close(0.1)
+
+
+def test_flush_after_close_answers_at_once() -> None:
+    exporter = Flaky()
+    exporter.calls = 2  # past the raising and the failing calls: exports succeed
+    p = BatchProcessor(exporter, schedule_delay=0.05)
+    p.record(spans(1)[0])
+    assert p.close(5)
+    start = time.monotonic()
+    assert p.flush(3) is True  # the stopped worker is not waited for
+    assert time.monotonic() - start < 2
+    assert len(p._queue) == 0  # no marker left behind for a worker that is gone
