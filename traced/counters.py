@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from typing import Any, Dict, Iterator
+from typing import Dict, Iterator
 
 __all__ = ["COUNTER_NAMES", "Counters"]
 
@@ -21,9 +21,10 @@ COUNTER_NAMES = ("started", "sampled", "exported", "dropped", "failed", "retried
 
 
 def _value(counter: "Iterator[int]") -> int:
-    # an itertools.count knows its next value; reading it does not advance it
-    reduced: Any = counter.__reduce__()
-    return int(reduced[1][0])
+    # an itertools.count shows its next value in its repr, "count(5)"; reading it does not
+    # advance it (its __reduce__ is deprecated since Python 3.12 and gone in 3.14)
+    text = repr(counter)
+    return int(text[text.index("(") + 1 : -1])
 
 
 class Counters:
