@@ -36,7 +36,11 @@ def _start(wrapped: Callable[..., Any], instance: Any, args: Tuple[Any, ...], kw
                 instance.__dict__[_HANDOFF] = (tracer.scope_manager, span)
         except Exception as exc:
             report_tracer_error("threading: Thread.start", exc)
-    return wrapped(*args, **kwargs)
+    try:
+        return wrapped(*args, **kwargs)
+    except BaseException:
+        instance.__dict__.pop(_HANDOFF, None)  # not started: the thread must not keep the span
+        raise
 
 
 def _bootstrap_inner(wrapped: Callable[..., Any], instance: Any, args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Any:

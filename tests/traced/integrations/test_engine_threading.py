@@ -141,3 +141,18 @@ def test_statuses(tracer: Tracer) -> None:
     assert futures_integration.is_instrumented()
     uninstrument("futures", "threading")
     assert instrumented()["futures"] == "not instrumented"
+
+
+def test_a_thread_that_fails_to_start_keeps_no_span(tracer) -> None:
+    import threading as _threading
+
+    from traced.integrations import threading as integration
+
+    integration.instrument()
+    thread = _threading.Thread(target=lambda: None)
+    thread.start()
+    thread.join()
+    with tracer.start_active_span("parent"):
+        with pytest.raises(RuntimeError):
+            thread.start()  # threads can only be started once
+    assert "_traced_handoff" not in thread.__dict__
