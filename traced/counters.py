@@ -11,8 +11,10 @@ them all at once.
 from __future__ import annotations
 
 import itertools
+import os
 import threading
-from typing import Dict, Iterator
+import weakref
+from typing import Dict, Iterator, List
 
 __all__ = ["COUNTER_NAMES", "Counters"]
 
@@ -25,6 +27,16 @@ def _value(counter: "Iterator[int]") -> int:
     # advance it (its __reduce__ is deprecated since Python 3.12 and gone in 3.14)
     text = repr(counter)
     return int(text[text.index("(") + 1 : -1])
+
+
+_instances: "weakref.WeakSet[Counters]" = weakref.WeakSet()
+_fork_hook: List[bool] = []
+
+
+def _after_fork_in_child() -> None:
+    # a lock another thread held at fork() stays held in the child, where that thread is gone
+    for counters in list(_instances):
+        counters._lock = threading.Lock()
 
 
 class Counters:
@@ -42,6 +54,10 @@ class Counters:
         self.count_sampled: "Iterator[int]" = itertools.count()
         self.count_unsampled: "Iterator[int]" = itertools.count()
         self._totals: Dict[str, int] = {"exported": 0, "dropped": 0, "failed": 0, "retried": 0}
+        _instances.add(self)
+        if not _fork_hook and hasattr(os, "register_at_fork"):
+            _fork_hook.append(True)
+            os.register_at_fork(after_in_child=_after_fork_in_child)
 
     def add(self, name: str, amount: int = 1) -> None:
         """Add ``amount`` to counter ``name`` (``exported``, ``dropped``, ``failed`` or

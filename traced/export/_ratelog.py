@@ -7,11 +7,23 @@ minute, with how many similar failures were not logged, rather than once per bat
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
-from typing import Dict, Tuple
+import weakref
+from typing import Dict, List, Tuple
 
 __all__ = ["RateLimitedLog"]
+
+
+_instances: "weakref.WeakSet[RateLimitedLog]" = weakref.WeakSet()
+_fork_hook: List[bool] = []
+
+
+def _after_fork_in_child() -> None:
+    # a lock another thread held at fork() stays held in the child, where that thread is gone
+    for log in list(_instances):
+        log._lock = threading.Lock()
 
 
 class RateLimitedLog:
@@ -26,6 +38,10 @@ class RateLimitedLog:
         self.interval = interval
         self._lock = threading.Lock()
         self._kinds: Dict[str, Tuple[float, int]] = {}  # kind -> (last logged, suppressed since)
+        _instances.add(self)
+        if not _fork_hook and hasattr(os, "register_at_fork"):
+            _fork_hook.append(True)
+            os.register_at_fork(after_in_child=_after_fork_in_child)
 
     def warning(self, kind: str, message: str, *args: object) -> bool:
         """Log ``message % args`` unless ``kind`` was logged less than ``interval`` ago;

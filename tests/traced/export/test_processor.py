@@ -5,6 +5,7 @@ suppressed on the worker, flush and close within their timeouts."""
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 import tracemalloc
@@ -211,3 +212,37 @@ def test_flush_after_close_answers_at_once() -> None:
     assert p.flush(3) is True  # the stopped worker is not waited for
     assert time.monotonic() - start < 2
     assert len(p._queue) == 0  # no marker left behind for a worker that is gone
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_child_forked_while_a_lock_was_held_still_counts_drops() -> None:
+    counters = Counters()
+    p = batch(Flaky(), counters, max_queue_size=1, schedule_delay=60)
+    held = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:  # the worker's counters.add and log line, caught mid-way by fork()
+        with counters._lock, p._log._lock:
+            held.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(5)
+    pid = os.fork()
+    if pid == 0:  # the child: the holding thread does not exist here
+        done = threading.Event()
+
+        def overflow() -> None:
+            for span in spans(50):
+                p.record(span)  # a queue of one: most are dropped, counted and logged
+            p.flush(5)
+            done.set()
+
+        threading.Thread(target=overflow, daemon=True).start()
+        finished = done.wait(5) and counters.dropped > 0
+        os._exit(0 if finished and sum(counters.snapshot().values()) == 50 else 1)
+    release.set()
+    holder.join()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
