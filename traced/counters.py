@@ -4,7 +4,9 @@ One :class:`Counters` is shared by a tracer, its processor and its exporter (``t
 wires them together; ``tracer.counters`` reads them). The tracer counts spans started and
 sampled; the processor counts spans exported, dropped because its queue was full, and
 failed (given up after the export's deadline or on an error that is not retried); the
-exporter counts each retry of an export. Counts only grow; :meth:`Counters.snapshot` reads
+exporter counts each retry of an export. With several exporters (``otlp,console``) they all
+count into the tracer's one ``Counters``, so ``exported``, ``dropped`` and ``failed`` count a
+span once for each exporter it went to. Counts only grow; :meth:`Counters.snapshot` reads
 them all at once.
 """
 

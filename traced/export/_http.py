@@ -210,6 +210,12 @@ class HttpSender:
         retry_after = response.getheader("Retry-After")
         if response.length is not None and response.length > _MAX_RESPONSE:
             self._drop_connection()  # not worth reading: a new connection is cheaper
+        elif response.length is None:
+            # a chunked answer (or one read to EOF) names no length: read at most
+            # _MAX_RESPONSE bytes of it, and do not reuse a connection with more left
+            response.read(_MAX_RESPONSE)
+            if response.will_close or not response.isclosed():
+                self._drop_connection()
         else:
             response.read()  # a truncated answer raises IncompleteRead: retried
             if response.will_close:

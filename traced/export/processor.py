@@ -55,6 +55,12 @@ class SimpleProcessor(Recorder):
         self._lock = threading.Lock()  # an exporter is called by one thread at a time
         self._closed = False
         self._log = RateLimitedLog(logger)
+        _simple_instances.add(self)
+        _register_fork_hook()
+
+    def _reset(self) -> None:
+        """In a forked child: a lock another thread held at fork() would stay held."""
+        self._lock = threading.Lock()
 
     def record(self, span: FinishedSpan) -> None:
         if self._closed:
@@ -99,12 +105,21 @@ class _Marker:
 
 
 _instances: "weakref.WeakSet[BatchProcessor]" = weakref.WeakSet()
+_simple_instances: "weakref.WeakSet[SimpleProcessor]" = weakref.WeakSet()
 _fork_hook: List[bool] = []
 
 
 def _after_fork_in_child() -> None:
     for processor in list(_instances):
         processor._reset()
+    for simple in list(_simple_instances):
+        simple._reset()
+
+
+def _register_fork_hook() -> None:
+    if not _fork_hook and hasattr(os, "register_at_fork"):
+        _fork_hook.append(True)
+        os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class BatchProcessor(Recorder):
@@ -138,9 +153,7 @@ class BatchProcessor(Recorder):
         self._log = RateLimitedLog(logger)
         self._reset()
         _instances.add(self)
-        if not _fork_hook and hasattr(os, "register_at_fork"):
-            _fork_hook.append(True)
-            os.register_at_fork(after_in_child=_after_fork_in_child)
+        _register_fork_hook()
 
     def _reset(self) -> None:
         """A fresh queue and no worker: at construction, and in a forked child (whose

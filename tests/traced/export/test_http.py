@@ -149,3 +149,46 @@ def test_bad_urls_are_refused_at_construction() -> None:
         HttpSender("http://127.0.0.1:1/", content_type="a", compression="brotli")
 
 
+
+
+def test_an_endless_chunked_answer_is_read_only_up_to_the_cap() -> None:
+    """A collector answering 200 with a chunked body that never ends: the sender reads at
+    most its cap, drops that connection, and reports the delivery."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    stop = threading.Event()
+    sent = [0]
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536)
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")][0].split(b":")[1])
+            while len(body) < length:
+                body += conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            chunk = b"%x\r\n%s\r\n" % (65536, b"x" * 65536)
+            try:
+                while not stop.is_set() and sent[0] < 64 << 20:  # 64 MiB at most, then stop
+                    conn.sendall(chunk)
+                    sent[0] += 65536
+            except OSError:
+                pass  # the sender hung up: what this test wants
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    url = "http://127.0.0.1:%d/v1/traces" % listener.getsockname()[1]
+    try:
+        assert sender(url, Counters()).send(b"x", 10) is True
+    finally:
+        stop.set()
+        thread.join(10)
+        listener.close()
+    assert sent[0] < 16 << 20  # it stopped reading long before the server's 64 MiB

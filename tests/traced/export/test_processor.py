@@ -246,3 +246,46 @@ def test_a_child_forked_while_a_lock_was_held_still_counts_drops() -> None:
     holder.join()
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_child_forked_while_a_simple_export_runs_can_still_export() -> None:
+    """SimpleProcessor holds its lock while exporting; a child forked meanwhile must not
+    inherit that lock held (it would hang on its first span)."""
+    inside, release = threading.Event(), threading.Event()
+    exported: List[str] = []
+
+    class Blocking(Exporter):
+        def export(self, spans: Sequence[FinishedSpan], timeout: float) -> bool:
+            if threading.current_thread() is worker:
+                inside.set()
+                release.wait(10)
+            exported.extend(s.operation_name for s in spans)
+            return True
+
+    processor = SimpleProcessor(Blocking())
+    first, second = make_spans(2)
+    worker = threading.Thread(target=processor.record, args=(first,))
+    worker.start()
+    assert inside.wait(10)
+    pid = os.fork()
+    if pid == 0:  # the child: export on its own, with the parent's worker frozen mid-export
+        try:
+            processor.record(second)
+            os._exit(0 if exported == [second.operation_name] else 1)
+        finally:
+            os._exit(2)
+    release.set()
+    worker.join(10)
+    deadline = time.monotonic() + 20
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child hung on the lock held at fork()")
+        time.sleep(0.02)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert exported == [first.operation_name]
