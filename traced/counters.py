@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import itertools
 import os
-import threading
 import weakref
 from typing import Dict, Iterator, List
+
+from ._native import allocate_lock
 
 __all__ = ["COUNTER_NAMES", "Counters"]
 
@@ -38,7 +39,7 @@ _fork_hook: List[bool] = []
 def _after_fork_in_child() -> None:
     # a lock another thread held at fork() stays held in the child, where that thread is gone
     for counters in list(_instances):
-        counters._lock = threading.Lock()
+        counters._lock = allocate_lock()
 
 
 class Counters:
@@ -48,11 +49,12 @@ class Counters:
     The tracer bumps ``count_sampled`` or ``count_unsampled`` once per span with
     ``next()`` on an ``itertools.count`` (one C call, atomic under the GIL, no lock on the
     span's path); ``started`` is their sum. The others, bumped once per batch, go through
-    :meth:`add`.
+    :meth:`add`, under a native lock (also under gevent, where the export worker is a real
+    thread), held for one addition and never across a switch.
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self.count_sampled: "Iterator[int]" = itertools.count()
         self.count_unsampled: "Iterator[int]" = itertools.count()
         self._totals: Dict[str, int] = {"exported": 0, "dropped": 0, "failed": 0, "retried": 0}

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from .._report import report_tracer_error
 from ..counters import Counters
 from ..tracer.span import FinishedSpan
-from ._native import Signal
+from .._native import Signal
 from ._ratelog import RateLimitedLog
 from .base import Exporter
 

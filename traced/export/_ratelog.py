@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 import weakref
 from typing import Dict, List, Tuple
+
+from .._native import allocate_lock
 
 __all__ = ["RateLimitedLog"]
 
@@ -23,7 +24,7 @@ _fork_hook: List[bool] = []
 def _after_fork_in_child() -> None:
     # a lock another thread held at fork() stays held in the child, where that thread is gone
     for log in list(_instances):
-        log._lock = threading.Lock()
+        log._lock = allocate_lock()
 
 
 class RateLimitedLog:
@@ -36,7 +37,7 @@ class RateLimitedLog:
     def __init__(self, logger: logging.Logger, interval: float = 60.0) -> None:
         self.logger = logger
         self.interval = interval
-        self._lock = threading.Lock()
+        self._lock = allocate_lock()
         self._kinds: Dict[str, Tuple[float, int]] = {}  # kind -> (last logged, suppressed since)
         _instances.add(self)
         if not _fork_hook and hasattr(os, "register_at_fork"):

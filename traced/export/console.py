@@ -20,7 +20,7 @@ from collections import OrderedDict
 from typing import IO, Any, List, Optional, Sequence, Tuple
 
 from ..tracer.span import FinishedSpan
-from ._native import Signal, allocate_lock, start_thread
+from .._native import Signal, allocate_lock, start_thread
 from ._ratelog import RateLimitedLog
 from ._waterfall import render_trace
 from .base import Exporter

@@ -21,7 +21,7 @@ from .._suppress import suppress
 from ..counters import Counters
 from ..tracer.recorder import Recorder
 from ..tracer.span import FinishedSpan
-from ._native import Signal, allocate_lock, start_thread
+from .._native import Signal, allocate_lock, start_thread
 from ._ratelog import RateLimitedLog
 from .base import Exporter
 
