@@ -91,12 +91,25 @@ def _patch_later(key: Tuple[str, str], module: ModuleType, name: Optional[str], 
 def _patch_now(owner: Any, attribute: str, name: Optional[str], kwargs: Dict[str, Any]) -> None:
     key = (id(owner), attribute)
     previous = _applied.get(key)
-    if previous is not None and previous.owner is owner and _current(owner, attribute) is previous.replacement:
-        return
+    if previous is not None and previous.owner is owner and _holds(
+        _current(owner, attribute), previous.replacement
+    ):
+        return  # still in place, perhaps under a layer added since: patching twice is once
     original, _ = _patches.lookup(owner, attribute)
     _check_callable(owner, attribute, original)
     decorate = trace(name, **kwargs)
     _applied[key] = _patches.apply(owner, attribute, decorate)
+
+
+def _holds(current: Any, replacement: Any) -> bool:
+    """Whether ``replacement`` is ``current`` or under it in its ``__wrapped__`` chain."""
+    for _ in range(64):  # a chain that long, or a cycle, is not ours
+        if current is replacement:
+            return True
+        current = getattr(current, "__wrapped__", None)
+        if current is None:
+            return False
+    return False
 
 
 def unpatch(target: Target) -> bool:
@@ -140,7 +153,9 @@ def is_patched(target: Target) -> bool:
         if found is None:
             return False
         applied = _applied.get((id(found[0]), found[1]))
-        return applied is not None and applied.owner is found[0] and _current(*found) is applied.replacement
+        return applied is not None and applied.owner is found[0] and _holds(
+            _current(*found), applied.replacement
+        )
 
 
 def patch_all(

@@ -120,3 +120,30 @@ def test_concurrent_patch_and_unpatch_leave_one_layer_then_none(mod: ModuleType,
     assert len(recorder.spans) == 1
     unpatch(target)
     assert mod.Repo.__dict__["find"] is original
+
+
+def test_patching_again_under_a_layer_added_since_is_still_once(tracer, recorder) -> None:
+    """patch(); another library wraps the attribute; patch() again: no second span, and
+    unpatch() still finds its own layer (under the foreign one)."""
+    import functools
+    import types
+
+    owner = types.SimpleNamespace()
+
+    def load(key):
+        return key
+
+    owner.load = load
+    patch((owner, "load"))
+    ours = owner.load
+
+    @functools.wraps(ours)
+    def foreign(*args, **kwargs):
+        return ours(*args, **kwargs)
+
+    owner.load = foreign
+    patch((owner, "load"))
+    assert owner.load is foreign  # not wrapped a second time
+    assert owner.load("k") == "k"
+    assert len(recorder.spans) == 1
+    assert is_patched((owner, "load"))
