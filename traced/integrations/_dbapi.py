@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import reprlib
 from asyncio import CancelledError
-from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Tuple, Type
 
 from opentracing import Span, Tracer
 from opentracing import tags as ot_tags
@@ -27,6 +27,8 @@ from .._core import NOOP_TRACER, finish_span, record_exit
 from .._report import report_tracer_error
 
 __all__ = [
+    "renamed",
+    "traced_subclass",
     "PARAMETERS_TAG",
     "base_tags",
     "operation_name",
@@ -162,3 +164,26 @@ async def trace_call_async(tracer: Tracer, tags: Callable[[], Mapping[str, Any]]
         raise
     finish_span(span)
     return result
+
+
+def renamed(cls: Type[Any], base: Type[Any]) -> Type[Any]:
+    """``cls`` under the names of ``base``, so that it reads the same in reprs and errors."""
+    cls.__name__, cls.__qualname__, cls.__module__ = base.__name__, base.__qualname__, base.__module__
+    return cls
+
+
+def traced_subclass(
+    base: Any, root: type, cache: Dict[type, type], make: Callable[[Type[Any]], Type[Any]]
+) -> Any:
+    """The traced subclass of ``base``, a subclass of the driver's class ``root``, made once
+    by ``make`` and kept in ``cache``; anything else (a factory function, a class already
+    traced) is returned as it is. For drivers whose connections and cursors are C classes
+    that cannot be patched in place (sqlite3, psycopg2)."""
+    if not (isinstance(base, type) and issubclass(base, root)):
+        return base
+    if getattr(base, "_traced_class", False):
+        return base
+    found = cache.get(base)
+    if found is None:
+        found = cache[base] = renamed(make(base), base)
+    return found

@@ -73,14 +73,7 @@ def _cursor_class(base: Any) -> Any:
     """The traced subclass of the cursor class ``base``."""
     import psycopg2.extensions  # type: ignore[import-untyped]
 
-    if not (isinstance(base, type) and issubclass(base, psycopg2.extensions.cursor)):
-        return base
-    if getattr(base, "_traced_class", False):
-        return base
-    found = _subclasses.get(base)
-    if found is None:
-        found = _subclasses[base] = _renamed(_make_cursor_class(base), base)
-    return found
+    return _dbapi.traced_subclass(base, psycopg2.extensions.cursor, _subclasses, _make_cursor_class)
 
 
 def _make_cursor_class(base: Type[Any]) -> Type[Any]:
@@ -103,11 +96,6 @@ def _make_cursor_class(base: Type[Any]) -> Type[Any]:
 
     return Cursor
 
-
-def _renamed(cls: Type[Any], base: Type[Any]) -> Type[Any]:
-    """``cls`` under the names of ``base``, so that it reads the same in reprs and errors."""
-    cls.__name__, cls.__qualname__, cls.__module__ = base.__name__, base.__qualname__, base.__module__
-    return cls
 
 
 def _interceptor() -> Type[Any]:
@@ -139,7 +127,7 @@ def _interceptor() -> Type[Any]:
             _traced(self, "ROLLBACK", None, super().rollback, (), {})
 
     base_cursor = psycopg2.extensions.cursor
-    _subclasses[type(None)] = _renamed(Connection, base)
+    _subclasses[type(None)] = _dbapi.renamed(Connection, base)
     return Connection
 
 
@@ -156,7 +144,7 @@ def _connection_class(base: Any) -> Any:
         return base
     found = _subclasses.get(base)
     if found is None:
-        found = _subclasses[base] = _renamed(type(base.__name__, (base, interceptor), {}), base)
+        found = _subclasses[base] = _dbapi.renamed(type(base.__name__, (base, interceptor), {}), base)
     return found
 
 

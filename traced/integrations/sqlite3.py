@@ -71,14 +71,7 @@ def _cursor_class(base: Any) -> Any:
     ``sqlite3.Cursor`` class is used as it is)."""
     import sqlite3
 
-    if not (isinstance(base, type) and issubclass(base, sqlite3.Cursor)):
-        return base
-    if getattr(base, "_traced_class", False):
-        return base
-    found = _subclasses.get(base)
-    if found is None:
-        found = _subclasses[base] = _renamed(_make_cursor_class(base), base)
-    return found
+    return _dbapi.traced_subclass(base, sqlite3.Cursor, _subclasses, _make_cursor_class)
 
 
 def _make_cursor_class(base: Type[Any]) -> Type[Any]:
@@ -99,11 +92,6 @@ def _make_cursor_class(base: Type[Any]) -> Type[Any]:
 
     return Cursor
 
-
-def _renamed(cls: Type[Any], base: Type[Any]) -> Type[Any]:
-    """``cls`` under the names of ``base``, so that it reads the same in reprs and errors."""
-    cls.__name__, cls.__qualname__, cls.__module__ = base.__name__, base.__qualname__, base.__module__
-    return cls
 
 
 def _connection_class(base: Type[Any]) -> Type[Any]:
@@ -148,7 +136,7 @@ def _connection_class(base: Type[Any]) -> Type[Any]:
         def rollback(self) -> None:
             _traced(self, "ROLLBACK", None, super().rollback, ())
 
-    _subclasses[base] = _renamed(Connection, base)
+    _subclasses[base] = _dbapi.renamed(Connection, base)
     return Connection
 
 
