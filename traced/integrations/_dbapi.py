@@ -17,14 +17,14 @@ unchanged. A failure of the tracer is logged once and the statement runs untrace
 from __future__ import annotations
 
 import reprlib
-from asyncio import CancelledError
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Tuple, Type
 
 from opentracing import Span, Tracer
 from opentracing import tags as ot_tags
 
-from .._core import NOOP_TRACER, finish_span, record_exit
+from .._core import NOOP_TRACER
 from .._report import report_tracer_error
+from ._calls import call_in_span, call_in_span_async
 
 __all__ = [
     "renamed",
@@ -130,14 +130,7 @@ def trace_call(tracer: Tracer, tags: Callable[[], Mapping[str, Any]], statement:
     except Exception as exc:
         report_tracer_error("starting a database span", exc)
         return call(*args, **kwargs)
-    try:
-        result = call(*args, **kwargs)
-    except BaseException as exc:
-        record_exit(span, exc)
-        finish_span(span)
-        raise
-    finish_span(span)
-    return result
+    return call_in_span(span, call, args, kwargs)
 
 
 async def trace_call_async(tracer: Tracer, tags: Callable[[], Mapping[str, Any]],
@@ -154,16 +147,7 @@ async def trace_call_async(tracer: Tracer, tags: Callable[[], Mapping[str, Any]]
     except Exception as exc:
         report_tracer_error("starting a database span", exc)
         span = None
-    if span is None:
-        return await call(*args, **kwargs)
-    try:
-        result = await call(*args, **kwargs)
-    except BaseException as exc:
-        record_exit(span, exc, CancelledError)
-        finish_span(span)
-        raise
-    finish_span(span)
-    return result
+    return await call_in_span_async(span, call, args, kwargs)
 
 
 def renamed(cls: Type[Any], base: Type[Any]) -> Type[Any]:

@@ -19,16 +19,16 @@ publish/subscribe connections are not traced.
 
 from __future__ import annotations
 
-from asyncio import CancelledError
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from opentracing import Span, Tracer
 from opentracing import tags as ot_tags
 
-from .._core import NOOP_TRACER, finish_span, record_exit
+from .._core import NOOP_TRACER
 from .._report import report_tracer_error
 from .._suppress import is_suppressed
 from ..patching import Integration
+from ._calls import call_in_span, call_in_span_async
 
 __all__ = ["ARGUMENT_CHARS", "MAX_ARGUMENTS", "PIPELINE_LENGTH_TAG", "instrument",
            "is_instrumented", "uninstrument"]
@@ -129,31 +129,8 @@ def _start_pipeline(pipeline: Any, transaction: bool) -> Optional[Span]:
         return None
 
 
-def _run(span: Optional[Span], wrapped: Any, args: Iterable[Any], kwargs: Dict[str, Any]) -> Any:
-    if span is None:
-        return wrapped(*args, **kwargs)
-    try:
-        result = wrapped(*args, **kwargs)
-    except BaseException as exc:
-        record_exit(span, exc)
-        finish_span(span)
-        raise
-    finish_span(span)
-    return result
-
-
-async def _run_async(span: Optional[Span], wrapped: Any, args: Iterable[Any],
-                     kwargs: Dict[str, Any]) -> Any:
-    if span is None:
-        return await wrapped(*args, **kwargs)
-    try:
-        result = await wrapped(*args, **kwargs)
-    except BaseException as exc:
-        record_exit(span, exc, CancelledError)
-        finish_span(span)
-        raise
-    finish_span(span)
-    return result
+_run = call_in_span
+_run_async = call_in_span_async
 
 
 def _command(wrapped: Any, instance: Any, args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Any:
