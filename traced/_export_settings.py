@@ -12,12 +12,12 @@ import math
 import sys
 import types
 from dataclasses import dataclass, field
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from urllib.parse import unquote, urlsplit
 
 from ._errors import ConfigError
 
-__all__ = ["EXPORT_VARIABLES", "ExportSettings", "load_export_settings"]
+__all__ = ["EXPORT_VARIABLES", "ExportSettings", "default_exporters", "load_export_settings"]
 
 #: The variables :func:`load_export_settings` reads.
 EXPORT_VARIABLES: Tuple[str, ...] = (
@@ -39,6 +39,7 @@ EXPORT_VARIABLES: Tuple[str, ...] = (
     "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
 )
 
+_OTLP = "OTEL_EXPORTER_OTLP_"
 OTLP_DEFAULT_ENDPOINT = "http://localhost:4318/v1/traces"
 ZIPKIN_DEFAULT_ENDPOINT = "http://localhost:9411/api/v2/spans"
 DEFAULT_JSONL_PATH = "traces.jsonl"
@@ -116,33 +117,34 @@ def load_export_settings(
                 "one network exporter per init() call when this option is given",
             )
 
-    def pick(option: str, *variables: str) -> Tuple[str, Any]:
-        if option in options:
+    def pick(option: Optional[str], *variables: str) -> Tuple[str, Any]:
+        """The argument ``option``, else the first of ``variables`` set, with its name."""
+        if option is not None and option in options:
             return option, options[option]
         for variable in variables:
             if env.get(variable) is not None:
                 return variable, env[variable]
-        return option, None
+        return option or variables[0], None
 
-    protocol_name, protocol = pick("", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
-                                   "OTEL_EXPORTER_OTLP_PROTOCOL")
-    if "otlp" in exporters and protocol is not None and protocol.strip() != "http/protobuf":
-        raise ConfigError(protocol_name, protocol, "protocol not supported", "http/protobuf")
+    if "otlp" in exporters:
+        name, protocol = pick(None, _OTLP + "TRACES_PROTOCOL", _OTLP + "PROTOCOL")
+        if protocol is not None and protocol.strip() != "http/protobuf":
+            raise ConfigError(name, protocol, "protocol not supported", "http/protobuf")
 
     settings: Dict[str, Any] = {}
     if "otlp" in exporters:
-        name, value = pick("endpoint", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-        if value is None and env.get("OTEL_EXPORTER_OTLP_ENDPOINT") is not None:
-            name, value = "OTEL_EXPORTER_OTLP_ENDPOINT", env["OTEL_EXPORTER_OTLP_ENDPOINT"]
+        name, value = pick("endpoint", _OTLP + "TRACES_ENDPOINT")
+        if value is None and env.get(_OTLP + "ENDPOINT") is not None:
+            name, value = _OTLP + "ENDPOINT", env[_OTLP + "ENDPOINT"]
             value = _url(name, value).rstrip("/") + "/v1/traces"
         if value is not None:
             settings["otlp_endpoint"] = _url(name, value)
-        settings.update(_transport("otlp", pick, "OTEL_EXPORTER_OTLP_TRACES_", "OTEL_EXPORTER_OTLP_"))
+        settings.update(_transport("otlp", pick, (_OTLP + "TRACES_", _OTLP)))
     if "zipkin" in exporters:
         name, value = pick("endpoint", "OTEL_EXPORTER_ZIPKIN_ENDPOINT")
         if value is not None:
             settings["zipkin_endpoint"] = _url(name, value)
-        settings.update(_transport("zipkin", pick, "OTEL_EXPORTER_ZIPKIN_"))
+        settings.update(_transport("zipkin", pick, ("OTEL_EXPORTER_ZIPKIN_",), timeout_only=True))
     if "jsonl" in exporters:
         if "path" in options:
             settings["jsonl_path"] = options["path"]
@@ -164,16 +166,24 @@ def load_export_settings(
     return ExportSettings(**settings)
 
 
-def _transport(exporter: str, pick: Any, *prefixes: str) -> Dict[str, Any]:
-    """Headers, compression and timeout of a network exporter."""
+def _transport(
+    exporter: str,
+    pick: Callable[..., Tuple[str, Any]],
+    prefixes: Tuple[str, ...],
+    timeout_only: bool = False,
+) -> Dict[str, Any]:
+    """Headers, compression and timeout of a network exporter, from its arguments and the
+    ``<prefix>HEADERS``/``COMPRESSION``/``TIMEOUT`` variables (Zipkin has only a timeout
+    variable: its headers and compression come from arguments alone)."""
     found: Dict[str, Any] = {}
-    name, value = pick("headers", *(p + "HEADERS" for p in prefixes if "ZIPKIN" not in p))
+    variable_prefixes = () if timeout_only else prefixes
+    name, value = pick("headers", *(p + "HEADERS" for p in variable_prefixes))
     if value is not None:
         found[exporter + "_headers"] = _headers(name, value)
-    name, value = pick("compression", *(p + "COMPRESSION" for p in prefixes if "ZIPKIN" not in p))
+    name, value = pick("compression", *(p + "COMPRESSION" for p in variable_prefixes))
     if value is not None:
         if not isinstance(value, str) or value.strip().lower() not in ("gzip", "none"):
-                    raise ConfigError(name, value, "unknown compression", "gzip, none")
+            raise ConfigError(name, value, "unknown compression", "gzip, none")
         found[exporter + "_compression"] = value.strip().lower()
     name, value = pick("timeout", *(p + "TIMEOUT" for p in prefixes))
     if value is not None:

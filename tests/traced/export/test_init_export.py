@@ -248,3 +248,38 @@ def test_the_exporter_timeout_bounds_each_export_inside_the_processor_deadline(s
     assert tracer.flush(timeout=20.0) is False
     assert time.monotonic() - started < 10.0  # 0.3 s of export, not the processor's 30 s
     assert tracer.counters.failed == 1 and tracer.counters.exported == 0
+
+
+def test_zipkin_takes_its_own_variables_and_not_the_otlp_ones() -> None:
+    env = {
+        "OTEL_EXPORTER_OTLP_HEADERS": "x-api-key=otlp-only",
+        "OTEL_EXPORTER_OTLP_COMPRESSION": "gzip",
+        "OTEL_EXPORTER_OTLP_TIMEOUT": "1000",
+        "OTEL_EXPORTER_ZIPKIN_TIMEOUT": "2500",
+    }
+    export = load_config(exporter="zipkin", environ=env).export
+    assert dict(export.zipkin_headers) == {} and export.zipkin_compression == "none"
+    assert export.zipkin_timeout == 2.5
+    by_argument = load_config(
+        exporter="zipkin", environ=env, headers={"a": "b"}, compression="gzip"
+    ).export
+    assert dict(by_argument.zipkin_headers) == {"a": "b"}
+    assert by_argument.zipkin_compression == "gzip"
+
+
+def test_the_exporters_own_requests_are_never_traced(sink: Sink) -> None:
+    """With http.client instrumented, the OTLP exporter's POSTs make no span (its worker
+    runs suppressed): otherwise every export would make spans to export, without end."""
+    pytest.importorskip("wrapt")
+    tracer = traced.init("shop", exporter="otlp,memory", endpoint=sink.url, schedule_delay=0.05)
+    traced.instrument("http.client")
+    try:
+        for round_ in range(3):
+            with tracer.start_active_span("work-%d" % round_):
+                pass
+            assert tracer.flush(timeout=5.0)
+    finally:
+        traced.uninstrument("http.client")
+    memory = tracer.recorder.recorders[1]
+    assert [s.operation_name for s in memory.spans] == ["work-0", "work-1", "work-2"]
+    assert sorted(otlp_span_names(sink)) == ["work-0", "work-1", "work-2"]
