@@ -241,24 +241,26 @@ class HttpExporter(Exporter):
     """An exporter that POSTs each batch, encoded by :meth:`encode`, through an
     :class:`HttpSender`: the OTLP and Zipkin exporters.
 
-    ``endpoint`` is the full URL; ``headers`` are added to each request (authentication,
+    ``endpoint`` is the full URL (default :attr:`default_endpoint`); ``headers`` are added to each request (authentication,
     for instance); ``compression`` is ``"none"`` or ``"gzip"``; ``timeout`` bounds each
     export, retries included; retries are counted in ``counters``.
     """
 
     #: The ``Content-Type`` of the encoded batches.
     content_type = "application/octet-stream"
+    #: Where batches go when no ``endpoint`` is given.
+    default_endpoint = ""
 
     def __init__(
         self,
-        endpoint: str,
+        endpoint: Optional[str] = None,
         *,
         headers: Optional[Mapping[str, str]] = None,
         compression: str = "none",
         timeout: float = 10.0,
         counters: Optional[Counters] = None,
     ) -> None:
-        self.endpoint = endpoint
+        self.endpoint = endpoint = self.default_endpoint if endpoint is None else endpoint
         self._sender = HttpSender(
             endpoint,
             content_type=self.content_type,

@@ -483,10 +483,11 @@ class OTLPExporter(HttpExporter):
     """
 
     content_type = "application/x-protobuf"
+    default_endpoint = DEFAULT_ENDPOINT
 
     def __init__(
         self,
-        endpoint: str = DEFAULT_ENDPOINT,
+        endpoint: Optional[str] = None,
         *,
         headers: Optional[Mapping[str, str]] = None,
         compression: str = "none",

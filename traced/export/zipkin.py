@@ -14,7 +14,6 @@ import ipaddress
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .._report import report_tracer_error
-from ..counters import Counters
 from ..tracer.span import FinishedSpan, LogRecord
 from ._http import HttpExporter
 from ._json import FAST_TEXT as _FAST_TEXT, compact_json, dumps_ascii, json_key, quote, text
@@ -359,7 +358,8 @@ def encode_zipkin(spans: Sequence[FinishedSpan]) -> bytes:
 class ZipkinExporter(HttpExporter):
     """Sends batches of spans to a Zipkin v2 endpoint as JSON (``application/json``).
 
-    :param endpoint: the full URL of the span endpoint (``/api/v2/spans``).
+    :param endpoint: the full URL of the span endpoint (``/api/v2/spans``; default
+        ``http://localhost:9411/api/v2/spans``).
     :param headers: extra HTTP headers sent with every batch.
     :param compression: ``"none"`` or ``"gzip"``.
     :param timeout: the deadline of an export given none, in seconds.
@@ -367,22 +367,10 @@ class ZipkinExporter(HttpExporter):
     """
 
     content_type = "application/json"
-
-    def __init__(
-        self,
-        endpoint: str = DEFAULT_ENDPOINT,
-        *,
-        headers: Optional[Mapping[str, str]] = None,
-        compression: str = "none",
-        timeout: float = 10.0,
-        counters: Optional[Counters] = None,
-    ) -> None:
-        super().__init__(
-            endpoint, headers=headers, compression=compression, timeout=timeout,
-            counters=counters,
-        )
-        self._size_process: Optional[Mapping[str, Any]] = None
-        self._size_base = 0
+    default_endpoint = DEFAULT_ENDPOINT
+    # size_hint's cache: the process mapping last seen, and what it adds to a span
+    _size_process: Optional[Mapping[str, Any]] = None
+    _size_base = 0
 
     def encode(self, spans: Sequence[FinishedSpan]) -> Optional[bytes]:
         """One JSON array of Zipkin spans; None when no span could be encoded."""
