@@ -4,40 +4,16 @@ uninstrumented and every :func:`traced.patching.patch` undone."""
 
 from __future__ import annotations
 
-import itertools
 import sys
-from pathlib import Path
 from typing import Iterator, List
 
 import pytest
 
-import opentracing
 from traced import patching
 from traced.integrations import INTEGRATIONS, uninstrument
-from traced.tracer import FinishedSpan, MemoryRecorder, Tracer
+from traced.tracer import FinishedSpan, MemoryRecorder
 
-from ..patching._modules import ModuleMaker
-
-_unique = itertools.count()
-
-
-@pytest.fixture
-def recorder() -> MemoryRecorder:
-    """Where the ``tracer`` fixture's finished spans go (``recorder.spans``)."""
-    return MemoryRecorder()
-
-
-@pytest.fixture
-def tracer(recorder: MemoryRecorder) -> Iterator[Tracer]:
-    """A :class:`traced.Tracer` recording into ``recorder``, the global tracer for the
-    test; the previous global tracer (and whether one was registered) is put back after."""
-    previous, registered = opentracing.tracer, opentracing.is_tracer_registered
-    tracer = Tracer("integration-tests", recorder=recorder)
-    opentracing.set_global_tracer(tracer)
-    try:
-        yield tracer
-    finally:
-        opentracing.tracer, opentracing.is_tracer_registered = previous, registered
+from .._recording_fixtures import module_name, modules, recorder, tracer  # noqa: F401
 
 
 @pytest.fixture
@@ -63,20 +39,6 @@ class SpanList:
 
     def named(self, name: str) -> List[FinishedSpan]:
         return [s for s in self._recorder.spans if s.operation_name == name]
-
-
-@pytest.fixture
-def modules(tmp_path: Path) -> Iterator[ModuleMaker]:
-    """Throwaway modules written to ``tmp_path`` on ``sys.path``, forgotten after the test."""
-    maker = ModuleMaker(tmp_path)
-    yield maker
-    maker.close()
-
-
-@pytest.fixture
-def module_name() -> str:
-    """A module name no other test uses."""
-    return f"throwaway_lib_{next(_unique)}_{id(object())}"
 
 
 @pytest.fixture(autouse=True)
