@@ -46,20 +46,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from _timing import apply_defaults, error_text, exit_status, fmt, gc_paused, pip_install_target, timing_parser  # noqa: E402
+from _timing import EIGHT_TAGS, apply_defaults, error_text, exit_status, fmt, gc_paused, pip_install_target, timing_parser  # noqa: E402
 
 OTEL_PACKAGE = "opentelemetry-exporter-zipkin-json==1.45.1"
 TARGET = 140_000.0
-TAGS: Dict[str, Any] = {
-    "http.method": "GET",
-    "http.url": "https://shop.example.com/api/v1/orders?page=2",
-    "http.status_code": 200,
-    "component": "requests",
-    "db.instance": "orders",
-    "retry": False,
-    "ratio": 0.25,
-    "http.status_text": "OK",
-}
+TAGS = EIGHT_TAGS
 
 
 def our_spans(n: int) -> List[Any]:
