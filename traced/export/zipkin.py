@@ -213,12 +213,18 @@ class _Encoder:
             or span.baggage
             or span.debug
             or (references and (len(references) > 1 or references[0].type != _CHILD_OF))
-            or not _MAPPED.isdisjoint(span_tags)
             or span.dropped_tags
             or span.dropped_logs
             or span.truncated_values
         ):
             return self._span_with_extras(span)
+        mapped_json = ""
+        if not _MAPPED.isdisjoint(span_tags):  # span.kind, peer.*, error: most spans
+            mapped: _Json = {}
+            span_tags = dict(span_tags)
+            self._mapped_tags(span, mapped, span_tags)
+            if mapped:
+                mapped_json = "," + dumps_ascii(mapped)[1:-1]
         try:  # the common span: its tags written straight out
             tags_json = ",".join(
                 [quote(k) + ":" + quote(v if type(v) is str else _FAST_TEXT.get(type(v), text)(v))
@@ -235,7 +241,7 @@ class _Encoder:
             tags_json = ',"tags":{%s}}' % (tags_json or process_json)
         else:
             tags_json = "}"
-        return self._head(span) + self._local_json + tags_json
+        return self._head(span) + self._local_json + mapped_json + tags_json
 
     def _head(self, span: FinishedSpan) -> str:
         """The span's JSON up to its name and times (an open object)."""
@@ -273,11 +279,18 @@ class _Encoder:
         extra = self._extra(span, tags)
         extra_json = "," + dumps_ascii(extra)[1:-1] if extra else ""
         tags = {k if type(k) is str else json_key(k): v for k, v in tags.items()}
-        if self._process_tags:
-            merged = dict(self._process_tags)
+        process_json = self._process_json
+        if process_json and not self._process_keys.isdisjoint(tags):
+            merged = dict(self._process_tags)  # a span tag overrides a process tag
             merged.update(tags)
-            tags = merged
-        tags_json = ',"tags":%s}' % dumps_ascii(tags) if tags else "}"
+            tags, process_json = merged, ""
+        own_json = dumps_ascii(tags)[1:-1] if tags else ""
+        if own_json and process_json:
+            tags_json = ',"tags":{%s,%s}}' % (process_json, own_json)
+        elif own_json or process_json:
+            tags_json = ',"tags":{%s}}' % (own_json or process_json)
+        else:
+            tags_json = "}"
         return self._head(span) + self._local_json + extra_json + tags_json
 
     def _extra(self, span: FinishedSpan, tags: Dict[Any, str]) -> _Json:
