@@ -192,3 +192,46 @@ def test_an_endless_chunked_answer_is_read_only_up_to_the_cap() -> None:
         thread.join(10)
         listener.close()
     assert sent[0] < 16 << 20  # it stopped reading long before the server's 64 MiB
+
+
+def test_a_collector_answering_garbage_is_a_failed_export_not_an_exception() -> None:
+    """Bytes that are not HTTP (a wrong port, a TLS server, a broken proxy): retried as a
+    broken connection until the deadline, then False; never raised."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(0.2)
+    stop = threading.Event()
+    answered = [0]
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(2)
+                try:
+                    conn.recv(65536)
+                    conn.sendall(b"\x16\x03\x01 SSH-2.0-not-http\r\n\r\n\x00\xff")
+                    answered[0] += 1
+                except OSError:
+                    pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    counters = Counters()
+    url = "http://127.0.0.1:%d/v1/traces" % listener.getsockname()[1]
+    started = time.monotonic()
+    try:
+        assert sender(url, counters).send(b"x", 1.5) is False
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+    assert time.monotonic() - started < 5.0
+    assert answered[0] >= 1 and counters.retried >= 1
