@@ -63,12 +63,10 @@ def _start(connection: Any, args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> No
         connection.__dict__[_PENDING] = request
 
 
-def _putrequest(wrapped: Any, instance: Any, args: Tuple[Any, ...],
-                kwargs: Dict[str, Any]) -> Any:
-    try:
-        _start(instance, args, kwargs)
-    except Exception as exc:
-        report_tracer_error("http.client instrumentation", exc)
+def _call_or_fail_pending(wrapped: Any, instance: Any, args: Tuple[Any, ...],
+                          kwargs: Dict[str, Any]) -> Any:
+    """``wrapped(*args, **kwargs)``; when it raises, the request pending on the connection
+    records the exception and its span is finished (no response will finish it)."""
     try:
         return wrapped(*args, **kwargs)
     except BaseException as exc:
@@ -76,6 +74,15 @@ def _putrequest(wrapped: Any, instance: Any, args: Tuple[Any, ...],
         if request is not None:
             _http.fail(request, exc)
         raise
+
+
+def _putrequest(wrapped: Any, instance: Any, args: Tuple[Any, ...],
+                kwargs: Dict[str, Any]) -> Any:
+    try:
+        _start(instance, args, kwargs)
+    except Exception as exc:
+        report_tracer_error("http.client instrumentation", exc)
+    return _call_or_fail_pending(wrapped, instance, args, kwargs)
 
 
 def _sent_names(connection: Any) -> Dict[str, str]:
@@ -99,13 +106,7 @@ def _endheaders(wrapped: Any, instance: Any, args: Tuple[Any, ...],
                 instance.putheader(name, value)
         except Exception as exc:
             report_tracer_error("http.client instrumentation", exc)
-    try:
-        return wrapped(*args, **kwargs)
-    except BaseException as exc:
-        request = _take(instance)
-        if request is not None:
-            _http.fail(request, exc)
-        raise
+    return _call_or_fail_pending(wrapped, instance, args, kwargs)
 
 
 def _getresponse(wrapped: Any, instance: Any, args: Tuple[Any, ...],
